@@ -1,0 +1,1 @@
+"""The classification engine: plain Python, no Django, usable from workers and benchmarks."""
