@@ -174,3 +174,40 @@ class ContentFilterVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content_filter} v{self.number}"
+
+
+class ProtectedWork(models.Model):
+    """A registered work whose reproduction a completion is checked for.
+
+    Works with no resource are global and apply to every resource's completions.
+    """
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "Text (lyrics, articles, recipes, web content)"
+        CODE = "code", "Source code"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    resource = models.ForeignKey(
+        Resource, on_delete=models.CASCADE, related_name="protected_works", null=True, blank=True
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TEXT)
+    title = models.CharField(max_length=300)
+    content = models.TextField()
+    source_url = models.URLField(max_length=500, blank=True)
+    license = models.CharField(max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resource", "kind", "title"], name="protected_work_title_per_resource"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
