@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 # Look-alikes after case folding (uppercase forms fold to these first), named rather than typed so
 # the source stays unambiguous. Deliberately limited to letters near-identical in common fonts;
@@ -109,24 +108,50 @@ class NormalizedText:
 def normalize(text: str, *, leet: bool = False) -> NormalizedText:
     if text.isascii():
         return _normalize_ascii(text, leet)
+    folds = _FOLD_CACHE[leet]
+    if len(folds) > _FOLD_CACHE_LIMIT:
+        folds.clear()  # bounded: an adversary can send every code point
     pieces: list[str] = []
     sources: list[int] = []
     last_letter = ""
     for index, char in enumerate(text):
-        category = unicodedata.category(char)
-        if category == "Cf":
+        folded = folds.get(char)
+        if folded is None:
+            folded = folds[char] = _classify_char(char, leet)
+        if folded is _FORMAT:
             continue
-        if category in ("Mn", "Me") and _mark_is_stripped_after(last_letter):
-            continue
-        folded = _fold_char(char, leet)
+        if folded is _MARK:
+            if _mark_is_stripped_after(last_letter):
+                continue
+            folded = char
         if folded == " " and pieces and pieces[-1] == " ":
             continue
-        for out in folded:
-            pieces.append(out)
+        if len(folded) == 1:
+            pieces.append(folded)
             sources.append(index)
+        else:
+            pieces.extend(folded)
+            sources.extend([index] * len(folded))
         if folded:
             last_letter = folded[-1]
     return NormalizedText(text, "".join(pieces), tuple(sources))
+
+
+# Per-character results, one table per leet setting. Sentinels mark characters whose treatment
+# depends on context (combining marks) or that are always dropped (format characters).
+_FORMAT = "\x00format"
+_MARK = "\x00mark"
+_FOLD_CACHE: dict[bool, dict[str, str]] = {False: {}, True: {}}
+_FOLD_CACHE_LIMIT = 65536
+
+
+def _classify_char(char: str, leet: bool) -> str:
+    category = unicodedata.category(char)
+    if category == "Cf":
+        return _FORMAT
+    if category in ("Mn", "Me"):
+        return _MARK
+    return _fold_char(char, leet)
 
 
 def _normalize_ascii(text: str, leet: bool) -> NormalizedText:
@@ -155,7 +180,6 @@ def _has_whitespace_to_collapse(text: str) -> bool:
     return "  " in text or any(char in text for char in "\t\n\r\x0b\x0c")
 
 
-@lru_cache(maxsize=8192)
 def _fold_char(char: str, leet: bool) -> str:
     """The normalised form of one character (may be empty or several characters)."""
     if char.isspace():
