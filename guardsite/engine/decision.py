@@ -163,8 +163,13 @@ def _blocklist_result(analysis: Analysis, attached: list[dict[str, Any]]) -> dic
     if not attached:
         return None
     matched_ids = {match.blocklist_id for match in analysis.blocklist_matches}
+    # Tolerant like the rest of decide(): a list attached without "blocking" blocks (the safe
+    # reading), one without a name is reported by its id.
     details = [
-        {"filtered": bool(blocklist["blocking"]), "id": blocklist["name"]}
+        {
+            "filtered": bool(blocklist.get("blocking", True)),
+            "id": blocklist.get("name") or str(blocklist["id"]),
+        }
         for blocklist in attached
         if str(blocklist["id"]) in matched_ids
     ]

@@ -335,6 +335,14 @@ def test_matches_of_lists_not_attached_to_this_side_are_ignored():
     assert decision.filtered is False
 
 
+def test_attached_list_missing_optional_keys_blocks_and_is_named_by_id():
+    config = config_with("prompt", blocklists=[{"id": "b1"}])
+
+    decision = decide(Analysis(blocklist_matches=(blocklist_match("b1"),)), config, "prompt")
+
+    assert decision.results["custom_blocklists"]["details"] == [{"filtered": True, "id": "b1"}]
+
+
 # --- the default filter and partial configurations -----------------------------------------
 
 
