@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import page_views
 
 app_name = "resources"
-urlpatterns: list = []
+urlpatterns = [
+    path("<uuid:resource_id>/", page_views.overview, name="overview"),
+    path("<uuid:resource_id>/activity/", page_views.activity, name="activity"),
+]

@@ -1,0 +1,123 @@
+"""Resource pages (overview, activity) and the small helpers every HTML view shares.
+
+Views stay small: resolve the resource through guardsite.access (404 for outsiders, 403 for weak
+roles), call an action function for any change, and answer htmx requests with a named partial of
+the same template so a page works the same with and without JavaScript.
+"""
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from filters.config import config_diff
+
+from .access import can_edit_config, get_resource_for_user, require_edit_config, role_of
+from .models import ActivityEntry, Resource
+
+PAGE_SIZE = 25
+
+
+def resource_for_viewer(request: HttpRequest, resource_id: Any) -> Resource:
+    """The resource if the user is a member (or staff); 404 otherwise."""
+    return get_resource_for_user(request.user, resource_id)
+
+
+def resource_for_editor(request: HttpRequest, resource_id: Any) -> Resource:
+    """The resource if the user may change its configuration: 404 for outsiders, 403 for roles."""
+    resource = get_resource_for_user(request.user, resource_id)
+    require_edit_config(request.user, resource)
+    return resource
+
+
+def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
+    # get_page clamps bad or out-of-range numbers to a real page instead of failing.
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def search_term(request: HttpRequest) -> str:
+    return request.GET.get("q", "").strip()[:200]
+
+
+def render_page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    partial: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The whole page, or for htmx requests only the named partial of the same template."""
+    name = f"{template}#{partial}" if partial and getattr(request, "htmx", False) else template
+    return render(request, name, context, status=status)
+
+
+def resource_context(request: HttpRequest, resource: Resource, **extra: Any) -> dict[str, Any]:
+    return {
+        "resource": resource,
+        "can_edit": can_edit_config(request.user, resource),
+        "role": role_of(request.user, resource),
+        **extra,
+    }
+
+
+def errors_of(exc: ValidationError) -> dict[str, list[str]]:
+    """A ValidationError from an action as {field: messages}; '__all__' for general ones."""
+    if hasattr(exc, "error_dict"):
+        return {key: list(messages) for key, messages in exc.message_dict.items()}
+    return {"__all__": list(exc.messages)}
+
+
+def add_action_errors(form: Any, exc: ValidationError, *, fallback: str | None = None) -> None:
+    """Show an action's ValidationError next to the form's fields (unknown keys go on top)."""
+    for key, messages in errors_of(exc).items():
+        field = key if key in form.fields else fallback
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+@require_GET
+@login_required
+def overview(request: HttpRequest, resource_id: Any) -> HttpResponse:
+    resource = resource_for_viewer(request, resource_id)
+    context = resource_context(
+        request,
+        resource,
+        filter_count=resource.content_filters.count(),
+        blocklist_count=resource.blocklists.count(),
+        deployment_count=resource.deployments.count(),
+        recent=resource.activity.select_related("actor")[:5],
+    )
+    return render(request, "guardsite/overview.html", context)
+
+
+@require_GET
+@login_required
+def activity(request: HttpRequest, resource_id: Any) -> HttpResponse:
+    resource = resource_for_viewer(request, resource_id)
+    entries = ActivityEntry.objects.filter(resource=resource).select_related("actor")
+    term = search_term(request)
+    if term:
+        entries = entries.filter(action__icontains=term) | entries.filter(
+            target_repr__icontains=term
+        )
+    page = paginate(request, entries)
+    rows = [(entry, change_rows(entry.before, entry.after)) for entry in page]
+    context = resource_context(request, resource, page=page, rows=rows, q=term)
+    return render_page(request, "guardsite/activity.html", context, partial="table")
+
+
+def change_rows(before: Any, after: Any) -> list[tuple[str, Any, Any]]:
+    """Readable (what, before, after) rows for an activity entry."""
+    if isinstance(before, dict) or isinstance(after, dict):
+        return config_diff(
+            before if isinstance(before, dict) else {}, after if isinstance(after, dict) else {}
+        )
+    if before == after:
+        return []
+    return [("value", before, after)]
