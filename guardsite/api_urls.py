@@ -1,5 +1,27 @@
-from rest_framework.routers import DefaultRouter
+"""The management REST API, under /api/v1/. Everything of a resource nests under it."""
 
-router = DefaultRouter()
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = router.urls
+from filters.api import FilterVersionViewSet, FilterViewSet
+
+from .api_views import ActivityViewSet, MemberViewSet, ObtainTokenView, ResourceViewSet
+
+RESOURCE = "resources/<uuid:resource_id>"
+
+# Path converters (not regexes) so a malformed id never reaches a view: it is a 404.
+router = SimpleRouter(use_regex_path=False)
+router.register("resources", ResourceViewSet, basename="resource")
+router.register(f"{RESOURCE}/members", MemberViewSet, basename="member")
+router.register(f"{RESOURCE}/activity", ActivityViewSet, basename="activity")
+router.register(f"{RESOURCE}/filters", FilterViewSet, basename="filter")
+router.register(
+    f"{RESOURCE}/filters/<uuid:filter_id>/versions",
+    FilterVersionViewSet,
+    basename="filter-version",
+)
+
+urlpatterns = [
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    *router.urls,
+]

@@ -1,0 +1,217 @@
+"""REST endpoints for content filters, their versions, and RAI-policy import and export.
+
+Readers (any member) see the resource's filters and the built-in default; owners and filter
+editors change them. Every change goes through filters.actions, which writes a version.
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from guardsite.access import require_edit_config
+from guardsite.api import CursorPagination
+from guardsite.api_views import RESOURCE_ID, ResourceScopedMixin
+from guardsite.models import Resource
+from guardsite.serializers import error_responses
+
+from . import actions
+from .actions import Attachment, FilterData
+from .config import export_rai_policy, parse_rai_policy
+from .models import DIRECTIONS, ContentFilter, ContentFilterVersion
+from .serializers import (
+    ContentFilterSerializer,
+    FilterVersionDetailSerializer,
+    FilterVersionSerializer,
+    RaiPolicySerializer,
+    settings_from_validated,
+)
+
+FILTER_ID = OpenApiParameter("filter_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+def visible_filters(resource: Resource) -> QuerySet[ContentFilter]:
+    """The resource's own filters and the built-in default, which every member may read."""
+    return ContentFilter.objects.filter(Q(resource=resource) | Q(resource__isnull=True))
+
+
+def _attachments(resource: Resource, side: dict[str, Any], direction: str) -> list[Attachment]:
+    wanted = [
+        (str(item["id"]), direction, item.get("blocking", True)) for item in side["blocklists"]
+    ]
+    try:
+        return actions.resolve_blocklists(resource, wanted, by="pk")
+    except ValidationError as exc:
+        # Another tenant's list answers exactly like a list that does not exist.
+        raise NotFound(exc.messages[0]) from exc
+
+
+def _filter_data(
+    resource: Resource, validated: dict[str, Any], current: ContentFilter | None = None
+) -> FilterData:
+    """The validated body laid over the filter's current data (or the defaults)."""
+    if current is None:
+        data = FilterData(name=validated["name"])
+    else:
+        data = actions.filter_data_from_instance(current)
+    data.name = validated.get("name", data.name)
+    data.description = validated.get("description", data.description)
+    data.settings.update(settings_from_validated(validated))
+    for direction in DIRECTIONS:
+        side = validated.get(direction, {})
+        if "blocklists" in side:
+            kept = [item for item in data.attachments if item.direction != direction]
+            data.attachments = kept + _attachments(resource, side, direction)
+    return data
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List filters (the resource's own and the built-in default)"),
+    retrieve=extend_schema(summary="Show a filter"),
+    create=extend_schema(
+        summary="Create a filter (version 1)",
+        responses={201: ContentFilterSerializer, **error_responses(400, 403, 404)},
+    ),
+    partial_update=extend_schema(
+        summary="Change a filter (a new version)",
+        description="Omitted settings keep their values; a side's `blocklists`, when given, "
+        "replaces that side's attachments. 'annotate' and 'off' and asynchronous streaming need "
+        "the resource's modified content filters approval.",
+        responses={200: ContentFilterSerializer, **error_responses(400, 403, 404)},
+    ),
+    destroy=extend_schema(
+        summary="Delete a filter no deployment uses",
+        responses={204: None, **error_responses(403, 404, 409)},
+    ),
+)
+@extend_schema(tags=["filters"], parameters=[RESOURCE_ID])
+class FilterViewSet(ResourceScopedMixin, viewsets.ModelViewSet):
+    serializer_class = ContentFilterSerializer
+    lookup_value_converter = "uuid"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    write_check = staticmethod(require_edit_config)
+    filterset_fields = ["name", "is_builtin"]
+    search_fields = ["name", "description"]
+
+    def get_queryset(self) -> QuerySet[ContentFilter]:
+        if self.is_schema_view():
+            return ContentFilter.objects.none()
+        return visible_filters(self.resource)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = ContentFilterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = _filter_data(self.resource, serializer.validated_data)
+        content_filter = actions.create_filter(self.resource, data, acting_user=request.user)
+        return Response(
+            ContentFilterSerializer(content_filter).data, status=status.HTTP_201_CREATED
+        )
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        content_filter = self.get_object()
+        serializer = ContentFilterSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = _filter_data(self.resource, serializer.validated_data, content_filter)
+        content_filter = actions.update_filter(content_filter, data, acting_user=request.user)
+        return Response(ContentFilterSerializer(content_filter).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        actions.delete_filter(self.get_object(), acting_user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Export as an RAI policy",
+        responses={200: RaiPolicySerializer, **error_responses(404)},
+    )
+    @action(detail=True, methods=["get"], url_path="rai-policy")
+    def export(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(export_rai_policy(self.get_object()))
+
+    @extend_schema(
+        summary="Create a filter from an RAI policy",
+        description="The body is the cloud's RAI policy (`name` and `properties`, or the "
+        "properties at the top level with a `name`). Blocklists are matched by name. Anything "
+        "not understood is refused, all at once.",
+        request=RaiPolicySerializer,
+        responses={201: ContentFilterSerializer, **error_responses(400, 403, 404)},
+    )
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[JSONParser])
+    def import_policy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        policy = request.data
+        name = policy.get("name") if isinstance(policy, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            raise ValidationError({"name": "The policy needs a name for the new filter."})
+        values, wanted = parse_rai_policy(policy)
+        attachments = actions.resolve_blocklists(self.resource, wanted, by="name")
+        data = FilterData(name=name, settings=values, attachments=attachments)
+        content_filter = actions.create_filter(self.resource, data, acting_user=request.user)
+        return Response(
+            ContentFilterSerializer(content_filter).data, status=status.HTTP_201_CREATED
+        )
+
+
+class VersionPagination(CursorPagination):
+    ordering = "-number"
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List a filter's versions, newest first"),
+    retrieve=extend_schema(
+        summary="Show a version with what it changed against the previous one",
+        responses={200: FilterVersionDetailSerializer, **error_responses(404)},
+    ),
+)
+@extend_schema(
+    tags=["filters"],
+    parameters=[
+        RESOURCE_ID,
+        FILTER_ID,
+        OpenApiParameter("number", OpenApiTypes.INT, OpenApiParameter.PATH),
+    ],
+)
+class FilterVersionViewSet(ResourceScopedMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = FilterVersionSerializer
+    pagination_class = VersionPagination
+    lookup_field = "number"
+    lookup_value_converter = "int"
+    write_check = staticmethod(require_edit_config)
+    filter_backends: list = []
+    content_filter: ContentFilter
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self.content_filter = get_object_or_404(
+            visible_filters(self.resource), pk=kwargs["filter_id"]
+        )
+
+    def get_queryset(self) -> QuerySet[ContentFilterVersion]:
+        if self.is_schema_view():
+            return ContentFilterVersion.objects.none()
+        return self.content_filter.versions.select_related("created_by")
+
+    def get_serializer_class(self) -> Any:
+        if self.action == "list":
+            return FilterVersionSerializer
+        return FilterVersionDetailSerializer
+
+    @extend_schema(
+        summary="Restore this version (as a new version)",
+        request=None,
+        responses={200: ContentFilterSerializer, **error_responses(400, 403, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        version = self.get_object()
+        content_filter = actions.restore_filter_version(
+            self.content_filter, version.number, acting_user=request.user
+        )
+        return Response(ContentFilterSerializer(content_filter).data)
