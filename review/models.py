@@ -32,7 +32,7 @@ class ClassificationEvent(models.Model):
     )
     direction = models.CharField(max_length=16, choices=Direction.choices)
     # None when the resource has modified abuse monitoring: signals only, never content.
-    content = models.TextField(null=True, blank=True)
+    content = models.TextField(null=True, blank=True)  # noqa: DJ001 - None means "not stored"
     documents = models.JSONField(null=True, blank=True)
     # The filter configuration that applied, as docs/filter-config.md describes it.
     filter_config = models.JSONField()

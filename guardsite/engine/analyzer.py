@@ -103,11 +103,13 @@ class Analyzer:
         ``documents``, when given, holds one sequence of documents per text.
         """
         parts = self._parts(role, want)
-        documents = [list(docs) for docs in documents] if documents else [[] for _ in texts]
-        if len(documents) != len(texts):
+        document_lists: list[list[str]] = (
+            [list(docs) for docs in documents] if documents else [[] for _ in texts]
+        )
+        if len(document_lists) != len(texts):
             raise ValueError("documents must hold one sequence per text")
         blocklists = list(blocklists)
-        scores = self._score(texts, documents, parts)
+        scores = self._score(texts, document_lists, parts)
         languages = self._languages(texts, parts)
         return [
             self._analysis(index, text, scores, languages, parts, blocklists)
