@@ -1,4 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "filters"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.filter_list, name="list"),
+    path("new/", views.wizard_start, name="create"),
+    path("new/<slug:step>/", views.wizard, name="create_step"),
+    path("import/", views.filter_import, name="import"),
+    path("<uuid:filter_id>/", views.filter_detail, name="detail"),
+    path("<uuid:filter_id>/edit/", views.wizard_start, name="edit"),
+    path("<uuid:filter_id>/edit/<slug:step>/", views.wizard, name="edit_step"),
+    path("<uuid:filter_id>/export/", views.filter_export, name="export"),
+    path("<uuid:filter_id>/delete/", views.filter_delete, name="delete"),
+    path(
+        "<uuid:filter_id>/versions/<int:number>/restore/",
+        views.filter_restore,
+        name="restore",
+    ),
+]

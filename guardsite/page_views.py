@@ -44,6 +44,10 @@ def search_term(request: HttpRequest) -> str:
     return request.GET.get("q", "").strip()[:200]
 
 
+def is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
 def render_page(
     request: HttpRequest,
     template: str,
@@ -53,7 +57,7 @@ def render_page(
     status: int = 200,
 ) -> HttpResponse:
     """The whole page, or for htmx requests only the named partial of the same template."""
-    name = f"{template}#{partial}" if partial and getattr(request, "htmx", False) else template
+    name = f"{template}#{partial}" if partial and is_htmx(request) else template
     return render(request, name, context, status=status)
 
 
