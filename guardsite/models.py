@@ -89,3 +89,27 @@ class ActivityEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_repr}"
+
+
+class ApiKey(models.Model):
+    """One of a resource's two runtime API keys. Only a hash is stored; the key is shown once."""
+
+    class Slot(models.IntegerChoices):
+        KEY1 = 1, "key1"
+        KEY2 = 2, "key2"
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="api_keys")
+    slot = models.PositiveSmallIntegerField(choices=Slot.choices)
+    key_hash = models.CharField(max_length=64, unique=True)
+    # The first characters, so people can tell keys apart without the secret.
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["resource__name", "slot"]
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "slot"], name="one_key_per_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} key{self.slot} ({self.prefix}…)"

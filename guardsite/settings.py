@@ -166,6 +166,9 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="guardsite@localhost")
 
+# Runtime API requests per second per key; 0 turns the limit off.
+GUARDSITE_RATE_LIMIT_PER_SECOND = env.int("GUARDSITE_RATE_LIMIT_PER_SECOND", default=1000)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",

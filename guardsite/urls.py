@@ -19,4 +19,5 @@ urlpatterns = [
     path("resources/<uuid:resource_id>/filters/", include("filters.urls")),
     path("resources/<uuid:resource_id>/blocklists/", include("blocklists.urls")),
     path("resources/<uuid:resource_id>/deployments/", include("deployments.urls")),
+    path("", include("guardsite.runtime.urls")),
 ]

@@ -59,3 +59,21 @@ class ClassificationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} event {self.id}"
+
+
+class EventOutbox(models.Model):
+    """Events the runtime could not hand to the broker (Redis down); a periodic task resends them.
+
+    Nothing is lost while the broker is away, and the row is deleted only after the broker
+    accepted the event, whose id makes the final insert idempotent.
+    """
+
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "event outbox"
+
+    def __str__(self) -> str:
+        return f"outbox {self.pk}"
