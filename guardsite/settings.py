@@ -118,6 +118,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="guardsite")
+# A down broker must fail fast: the runtime then writes events to the database outbox.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+CELERY_BEAT_SCHEDULE = {
+    "flush-event-outbox": {"task": "review.tasks.flush_event_outbox", "schedule": 30.0},
+}
 # With late acknowledgement, a message whose worker died is redelivered after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
