@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from blocklists.api import BlocklistItemViewSet, BlocklistViewSet
 from filters.api import FilterVersionViewSet, FilterViewSet
 
 from .api_views import ActivityViewSet, MemberViewSet, ObtainTokenView, ResourceViewSet
@@ -19,6 +20,12 @@ router.register(
     f"{RESOURCE}/filters/<uuid:filter_id>/versions",
     FilterVersionViewSet,
     basename="filter-version",
+)
+router.register(f"{RESOURCE}/blocklists", BlocklistViewSet, basename="blocklist")
+router.register(
+    f"{RESOURCE}/blocklists/<uuid:blocklist_id>/items",
+    BlocklistItemViewSet,
+    basename="blocklist-item",
 )
 
 urlpatterns = [

@@ -30,6 +30,18 @@ class StrictSerializer(serializers.Serializer):
                         for key in unknown
                     }
                 )
+            # DRF's CharField turns 7.5 into "7.5"; a JSON number where text belongs is a mistake.
+            not_text = [
+                str(field.field_name)
+                for field in self._writable_fields
+                if isinstance(field, serializers.CharField)
+                and data.get(field.field_name) is not None
+                and not isinstance(data.get(field.field_name), str)
+            ]
+            if not_text:
+                raise serializers.ValidationError(
+                    {name: ["Must be a string."] for name in not_text}
+                )
         return super().to_internal_value(data)
 
 
