@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from blocklists.api import BlocklistItemViewSet, BlocklistViewSet
+from deployments.api import DeploymentViewSet
 from filters.api import FilterVersionViewSet, FilterViewSet
 
 from .api_views import ActivityViewSet, MemberViewSet, ObtainTokenView, ResourceViewSet
@@ -27,6 +28,7 @@ router.register(
     BlocklistItemViewSet,
     basename="blocklist-item",
 )
+router.register(f"{RESOURCE}/deployments", DeploymentViewSet, basename="deployment")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
