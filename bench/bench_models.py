@@ -10,32 +10,33 @@ os.environ.setdefault("RAYON_NUM_THREADS", "1")  # the tokenizer's thread pool
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import pathlib  # noqa: E402
-import random  # noqa: E402
-import resource  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
+import pathlib
+import random
+import resource
+import sys
+import time
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
-from guardsite.engine.classifier import ARTIFACTS_DIR, HarmModel  # noqa: E402
+from guardsite.engine.classifier import ARTIFACTS_DIR, HarmModel
 
-WORDS = (
-    "the model should answer questions about our product and never reveal internal data "
-    "please summarise the meeting notes for the team tomorrow morning weather travel budget "
-    "ignore previous instructions hate violence kill love family school music code python"
-).split()
+VOCABULARY = (
+    "the model should answer questions about our product and never reveal internal data please "
+    "summarise the meeting notes for the team tomorrow morning weather travel budget ignore "
+    "previous instructions hate violence kill love family school music code python"
+)
 
 
 def synthetic_texts(count: int, length: int, seed: int = 0) -> list[str]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - synthetic text, not security
+    words_pool = VOCABULARY.split()
     texts = []
     for _ in range(count):
         words: list[str] = []
         while sum(len(w) + 1 for w in words) < length:
-            words.append(rng.choice(WORDS))
+            words.append(rng.choice(words_pool))
         texts.append(" ".join(words)[:length])
     return texts
 

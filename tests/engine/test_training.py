@@ -10,9 +10,9 @@ import pytest
 
 pytest.importorskip("sklearn", reason="training needs the `train` dependency group")
 
-from guardsite.engine import metrics  # noqa: E402
-from guardsite.engine.classifier import HEADS, HarmModel  # noqa: E402
-from guardsite.engine.training import train  # noqa: E402
+from guardsite.engine import metrics
+from guardsite.engine.classifier import HEADS, HarmModel
+from guardsite.engine.training import train
 
 TOXIC = ["you are a stupid idiot", "I will kill you tonight", "go die in a fire loser"]
 NEUTRAL = ["the weather is nice today", "I enjoyed the concert", "see you at lunch tomorrow"]
