@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guardsite.page_views import (
     add_action_errors,
-    is_htmx,
+    full_redirect,
     paginate,
     render_page,
     resource_context,
@@ -175,17 +175,7 @@ def bulk_import(request: HttpRequest, resource_id: Any, blocklist_id: Any) -> Ht
             request, "blocklists/import.html", context, partial="importer", status=400
         )
     messages.success(request, f"Imported {len(stored)} item{'s' if len(stored) != 1 else ''}.")
-    return _redirect(request, "blocklists:detail", resource_id, blocklist.pk)
-
-
-def _redirect(request: HttpRequest, *args: Any) -> HttpResponse:
-    """A redirect; for htmx a full-page one so the whole detail page loads."""
-    response = redirect(*args)
-    if is_htmx(request):
-        htmx_response = HttpResponse(status=204)
-        htmx_response["HX-Redirect"] = response["Location"]
-        return htmx_response
-    return response
+    return full_redirect(request, "blocklists:detail", resource_id, blocklist.pk)
 
 
 @require_GET

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from guardsite.page_views import (
     add_action_errors,
+    full_redirect,
     paginate,
     render_page,
     resource_context,
@@ -121,7 +122,7 @@ def deployment_assign(request: HttpRequest, resource_id: Any, deployment_id: Any
                 f"Deployment '{deployment.name}' now uses "
                 f"{chosen.name if chosen else 'the built-in default'}.",
             )
-            return redirect("deployments:list", resource_id)
+            return full_redirect(request, "deployments:list", resource_id)
     context = resource_context(
         request,
         resource,

@@ -24,6 +24,7 @@ from guardsite.models import Resource
 from guardsite.page_views import (
     add_action_errors,
     errors_of,
+    full_redirect,
     is_htmx,
     paginate,
     render_page,
@@ -434,13 +435,8 @@ def _finish(request, resource, content_filter, state, key) -> HttpResponse:
     del request.session[key]
     verb = "Created" if content_filter is None else "Saved"
     messages.success(request, f"{verb} filter '{saved.name}' (version {saved.version}).")
-    url = reverse("filters:detail", args=[resource.pk, saved.pk])
-    if is_htmx(request):
-        # Leave the wizard entirely: a full navigation to the new filter's page.
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
+    # With htmx too, leave the wizard entirely: a full navigation to the filter's page.
+    return full_redirect(request, "filters:detail", resource.pk, saved.pk)
 
 
 def _setting_step(field: str) -> str | None:

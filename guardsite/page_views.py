@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from filters.config import config_diff
@@ -59,6 +59,17 @@ def render_page(
     """The whole page, or for htmx requests only the named partial of the same template."""
     name = f"{template}#{partial}" if partial and is_htmx(request) else template
     return render(request, name, context, status=status)
+
+
+def full_redirect(request: HttpRequest, to: Any, *args: Any) -> HttpResponse:
+    """A redirect after a change. htmx would follow a 302 inside the swap target, so it gets
+    HX-Redirect instead and loads the whole page."""
+    response = redirect(to, *args)
+    if is_htmx(request):
+        htmx_response = HttpResponse(status=204)
+        htmx_response["HX-Redirect"] = response["Location"]
+        return htmx_response
+    return response
 
 
 def resource_context(request: HttpRequest, resource: Resource, **extra: Any) -> dict[str, Any]:

@@ -47,7 +47,10 @@ def test_activity_log_rejects_post(page_as, owner, acme):
 def test_activity_log_is_paginated_and_htmx_gets_the_table_only(page_as, owner, acme):
     ActivityEntry.objects.bulk_create(
         ActivityEntry(
-            resource=acme, action="test.event", target_type="x", target_id=str(n),
+            resource=acme,
+            action="test.event",
+            target_type="x",
+            target_id=str(n),
             target_repr=f"thing-{n}",
         )
         for n in range(30)
