@@ -143,3 +143,30 @@ def _keep_an_owner(membership: Membership, *, new_role: str | None) -> None:
     )
     if owners.count() <= 1:
         raise ValidationError("A resource keeps at least one owner.", code="last_owner")
+
+
+def set_resource_status(resource: Resource, status: str, *, reason: str, acting_user: Any) -> str:
+    """Suspend, terminate or reactivate a resource for abuse enforcement; returns the old status.
+
+    Unlike update_resource this is not limited to staff: the review app's enforcement actions
+    (confirmed abuse, a missed remediation deadline, an approved appeal) call it, with the acting
+    user or None for a scheduled task. The runtime refuses any status but active.
+    """
+    if status not in Resource.Status.values:
+        raise ValidationError({"status": f"Choose one of: {', '.join(Resource.Status.values)}."})
+    with transaction.atomic():
+        locked = Resource.objects.select_for_update().get(pk=resource.pk)
+        old_status = locked.status
+        if old_status != status:
+            locked.status = status
+            locked.save(update_fields=["status"])
+            record_activity(
+                resource=locked,
+                actor=acting_user,
+                action="resource.status_changed",
+                target=locked,
+                before={"status": old_status},
+                after={"status": status, "reason": reason},
+            )
+    resource.status = status
+    return old_status

@@ -122,7 +122,21 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="guardsite")
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
 CELERY_BEAT_SCHEDULE = {
     "flush-event-outbox": {"task": "review.tasks.flush_event_outbox", "schedule": 30.0},
+    # Abuse monitoring review, access and enforcement (review/tasks.py).
+    "expire-access-requests": {"task": "review.tasks.expire_access_requests", "schedule": 300.0},
+    "escalate-stale-review-items": {
+        "task": "review.tasks.escalate_stale_review_items",
+        "schedule": 900.0,
+    },
+    "enforce-remediation-deadlines": {
+        "task": "review.tasks.enforce_remediation_deadlines",
+        "schedule": 900.0,
+    },
+    "retry-automated-review": {"task": "review.tasks.retry_automated_review", "schedule": 600.0},
+    "purge-expired-content": {"task": "review.tasks.purge_expired_content", "schedule": 3600.0},
 }
+# Content of classification events is purged after this many days; signals stay.
+GUARDSITE_CONTENT_RETENTION_DAYS = env.int("GUARDSITE_CONTENT_RETENTION_DAYS", default=30)
 # With late acknowledgement, a message whose worker died is redelivered after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)

@@ -55,4 +55,7 @@ def _classify_chunk(event_ids: list[str]) -> int:
             events,
             ["analysis", "decision", "filtered", "status", "classified_at", "attempts"],
         )
+    from .flagging import flag_events
+
+    flag_events([event.pk for event in events])
     return len(events)

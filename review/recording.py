@@ -85,6 +85,10 @@ def store_events(payloads: list[dict]) -> list[str]:
     ]
     with transaction.atomic():
         ClassificationEvent.objects.bulk_create(rows, ignore_conflicts=True)
+    from .flagging import flag_events
+
+    # Events classified at the runtime arrive scored: flag those above their thresholds now.
+    flag_events([row.id for row in rows if row.status == ClassificationEvent.Status.CLASSIFIED])
     return [
         str(row.id)
         for row in rows

@@ -1,0 +1,129 @@
+"""Review personas and builders. acme is in the EEA, so Rita and Maya get EEA reviewer profiles;
+Nils is a reviewer on acme located outside the EEA; Bree is Rita's colleague for claim races."""
+
+import pytest
+
+from guardsite.engine.types import CATEGORIES
+from guardsite.models import Membership
+from review.models import ClassificationEvent, FlaggedItem, ReviewerProfile
+
+PASSWORD = "correct-horse-battery"
+
+
+def analysis_for(category="hate", severity=6, attack=False, score=0.95):
+    return {
+        "categories": {
+            name: {
+                "score": score if name == category else 0.01,
+                "severity": severity if name == category else 0,
+            }
+            for name in CATEGORIES
+        },
+        "jailbreak": {"score": 0.97 if attack else 0.01, "detected": attack},
+        "indirect_attack": None,
+        "protected_material_text": None,
+        "protected_material_code": None,
+        "blocklist_matches": [],
+        "profanity": None,
+        "language": "en",
+        "model_version": "test",
+    }
+
+
+def make_event(resource, *, content="I will hurt them all", category="hate", severity=6,
+               attack=False, direction="prompt", filtered=None, documents=None):
+    stored = None if resource.modified_abuse_monitoring_approved else content
+    return ClassificationEvent.objects.create(
+        resource=resource,
+        direction=direction,
+        content=stored,
+        documents=documents if stored is not None else None,
+        filter_config={},
+        status=ClassificationEvent.Status.CLASSIFIED,
+        analysis=analysis_for(category, severity, attack),
+        decision={},
+        filtered=severity >= 4 if filtered is None else filtered,
+    )
+
+
+def make_item(resource, *, stage=FlaggedItem.Stage.HUMAN, severity=6, priority=1.0, **event_kw):
+    event = make_event(resource, severity=severity, **event_kw)
+    return FlaggedItem.objects.create(
+        resource=resource,
+        event=event,
+        direction=event.direction,
+        category=event_kw.get("category", "hate"),
+        severity=severity,
+        labels={event_kw.get("category", "hate"): severity},
+        priority=priority,
+        stage=stage,
+    )
+
+
+def _user(django_user_model, username, **extra):
+    return django_user_model.objects.create_user(
+        username=username, password=PASSWORD, email=f"{username}@example.com", **extra
+    )
+
+
+@pytest.fixture
+def eea_reviewer(reviewer):
+    ReviewerProfile.objects.create(user=reviewer, located_in_eea=True)
+    return reviewer
+
+
+@pytest.fixture
+def eea_manager(review_manager):
+    ReviewerProfile.objects.create(user=review_manager, located_in_eea=True)
+    return review_manager
+
+
+@pytest.fixture
+def second_manager(django_user_model, acme):
+    """Mona, a second review manager on acme (in the EEA), so Maya's requests have an approver."""
+    user = _user(django_user_model, "mona")
+    Membership.objects.create(user=user, resource=acme, role=Membership.Role.REVIEW_MANAGER)
+    ReviewerProfile.objects.create(user=user, located_in_eea=True)
+    return user
+
+
+@pytest.fixture
+def non_eea_reviewer(django_user_model, acme):
+    user = _user(django_user_model, "nils")
+    Membership.objects.create(user=user, resource=acme, role=Membership.Role.REVIEWER)
+    ReviewerProfile.objects.create(user=user, located_in_eea=False)
+    return user
+
+
+@pytest.fixture
+def colleague(django_user_model, acme):
+    user = _user(django_user_model, "bree")
+    Membership.objects.create(user=user, resource=acme, role=Membership.Role.REVIEWER)
+    ReviewerProfile.objects.create(user=user, located_in_eea=True)
+    return user
+
+
+@pytest.fixture
+def item(acme):
+    return make_item(acme)
+
+
+@pytest.fixture
+def new_item():
+    """new_item(resource, **options) -> a flagged item (default: in the human queue)."""
+    return make_item
+
+
+@pytest.fixture
+def new_event():
+    return make_event
+
+
+@pytest.fixture
+def eager_tasks():
+    from guardsite.celery import app
+
+    old = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = old
