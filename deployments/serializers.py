@@ -11,7 +11,9 @@ class DeploymentSerializer(StrictSerializer):
     id = serializers.UUIDField(read_only=True)
     name = serializers.CharField(max_length=64)
     model_name = serializers.CharField(max_length=128)
-    upstream_url = serializers.URLField(max_length=200, allow_blank=True, required=False)
+    # Validated by the model (deployments.models.validate_upstream_url) through the actions,
+    # so single-label hosts such as http://vllm:8000/v1 work the same over REST and in pages.
+    upstream_url = serializers.CharField(max_length=500, allow_blank=True, required=False)
     upstream_model = serializers.CharField(max_length=128, allow_blank=True, required=False)
     upstream_api_key = serializers.CharField(
         max_length=512,

@@ -51,7 +51,10 @@ def details_from(errors: Any, target: str = "") -> list[dict[str, str]]:
     if isinstance(errors, dict):
         details: list[dict[str, str]] = []
         for key, value in errors.items():
-            name = key if key != "__all__" and key != "non_field_errors" else ""
+            if isinstance(key, int):  # DRF reports list items by position
+                details.extend(details_from(value, f"{target}[{key}]"))
+                continue
+            name = key if key not in ("__all__", "non_field_errors") else ""
             details.extend(
                 details_from(value, f"{target}.{name}" if target and name else name or target)
             )

@@ -89,6 +89,8 @@ def test_no_filter_means_the_builtin_default(acme, gpt_prod, builtin_filter, own
         ({"name": "has space", "model_name": "gpt-4o"}, "name"),
         ({"model_name": "gpt-4o"}, "name"),
         ({"name": "gpt", "model_name": "gpt-4o", "upstream_url": "not a url"}, "upstream_url"),
+        ({"name": "gpt", "model_name": "gpt-4o", "upstream_url": "ftp://h/v1"}, "upstream_url"),
+        ({"name": "gpt", "model_name": "gpt-4o", "upstream_url": "http://h:99999"}, "upstream_url"),
         (
             {"name": "gpt", "model_name": "gpt-4o", "upstream_timeout_seconds": 0},
             "upstream_timeout_seconds",
@@ -111,6 +113,14 @@ def test_bad_deployment_input_is_400_and_writes_nothing(acme, owner, api_as, bod
     error = assert_error(response, 400)
     assert target in targets(error)
     assert not Deployment.objects.filter(resource=acme).exists()
+
+
+def test_a_single_label_upstream_host_is_accepted(acme, owner, api_as):
+    body = {"name": "local", "model_name": "llama", "upstream_url": "http://vllm:8000/v1"}
+    response = api_as(owner).post(api_url(acme, "deployments"), body, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["upstream_url"] == "http://vllm:8000/v1"
 
 
 def test_deployment_names_are_unique_per_resource(acme, gpt_prod, owner, api_as):
