@@ -7,18 +7,27 @@ the same template so a page works the same with and without JavaScript.
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from filters.config import config_diff
 
-from .access import can_edit_config, get_resource_for_user, require_edit_config, role_of
-from .models import ActivityEntry, Resource
+from .access import (
+    can_admin_resource,
+    can_edit_config,
+    get_resource_for_user,
+    require_admin_resource,
+    require_edit_config,
+    role_of,
+)
+from .actions import add_member, change_member_role, remove_member
+from .models import ActivityEntry, Membership, Resource
 
 PAGE_SIZE = 25
 
@@ -84,15 +93,15 @@ def resource_context(request: HttpRequest, resource: Resource, **extra: Any) -> 
 def errors_of(exc: ValidationError) -> dict[str, list[str]]:
     """A ValidationError from an action as {field: messages}; '__all__' for general ones."""
     if hasattr(exc, "error_dict"):
-        return {key: list(messages) for key, messages in exc.message_dict.items()}
+        return {key: list(texts) for key, texts in exc.message_dict.items()}
     return {"__all__": list(exc.messages)}
 
 
 def add_action_errors(form: Any, exc: ValidationError, *, fallback: str | None = None) -> None:
     """Show an action's ValidationError next to the form's fields (unknown keys go on top)."""
-    for key, messages in errors_of(exc).items():
+    for key, texts in errors_of(exc).items():
         field = key if key in form.fields else fallback
-        for message in messages:
+        for message in texts:
             form.add_error(field if field in form.fields else None, message)
 
 
@@ -136,3 +145,64 @@ def change_rows(before: Any, after: Any) -> list[tuple[str, Any, Any]]:
     if before == after:
         return []
     return [("value", before, after)]
+
+
+# --- Members --------------------------------------------------------------------------------------
+
+
+def _resource_for_admin(request: HttpRequest, resource_id: Any) -> Resource:
+    resource = get_resource_for_user(request.user, resource_id)
+    require_admin_resource(request.user, resource)
+    return resource
+
+
+def _members_page(request: HttpRequest, resource: Resource, *, status: int = 200, **extra: Any):
+    context = resource_context(
+        request,
+        resource,
+        memberships=resource.memberships.select_related("user").order_by("user__username"),
+        roles=Membership.Role.choices,
+        can_admin=can_admin_resource(request.user, resource),
+        **extra,
+    )
+    return render(request, "guardsite/members.html", context, status=status)
+
+
+@require_GET
+@login_required
+def members(request: HttpRequest, resource_id: Any) -> HttpResponse:
+    return _members_page(request, resource_for_viewer(request, resource_id))
+
+
+@require_POST
+@login_required
+def member_add(request: HttpRequest, resource_id: Any) -> HttpResponse:
+    resource = _resource_for_admin(request, resource_id)
+    username = request.POST.get("username", "").strip()
+    role = request.POST.get("role", "")
+    try:
+        add_member(resource, username=username, role=role, acting_user=request.user)
+    except ValidationError as exc:
+        return _members_page(
+            request, resource, status=400, add_errors=errors_of(exc), username=username
+        )
+    messages.success(request, f"Added {username} as {Membership.Role(role).label}.")
+    return redirect("resources:members", resource.pk)
+
+
+@require_POST
+@login_required
+def member_change(request: HttpRequest, resource_id: Any, membership_id: int) -> HttpResponse:
+    resource = _resource_for_admin(request, resource_id)
+    membership = get_object_or_404(Membership, resource=resource, pk=membership_id)
+    try:
+        if request.POST.get("remove"):
+            remove_member(membership, acting_user=request.user)
+        else:
+            change_member_role(
+                membership, role=request.POST.get("role", ""), acting_user=request.user
+            )
+    except ValidationError as exc:
+        return _members_page(request, resource, status=400, action_errors=exc.messages)
+    messages.success(request, "Membership updated.")
+    return redirect("resources:members", resource.pk)
