@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/review/", include("review.api_urls")),
     path("api/v1/", include("guardsite.api_urls")),
     path("resources/", include("guardsite.page_urls")),
     path("resources/<uuid:resource_id>/filters/", include("filters.urls")),

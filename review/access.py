@@ -7,6 +7,7 @@ checks eligibility, data residency and an active grant on every call (so expiry 
 take effect at once) and writes the audit row. Every change to a request or grant is audited too.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -468,7 +469,7 @@ def expire_unanswered_requests(now: Any = None) -> int:
                 resource=access_request.resource,
             )
             pk = access_request.pk
-            transaction.on_commit(lambda pk=pk: notifications.access_decided(pk))
+            transaction.on_commit(functools.partial(notifications.access_decided, pk))
             expired += 1
     return expired
 
@@ -559,5 +560,5 @@ def _stored_content(item: FlaggedItem) -> tuple[str | None, list[str] | None]:
     from .models import ClassificationEvent
 
     row = ClassificationEvent.objects.filter(pk=item.event_id).values("content", "documents")
-    stored = row.first() or {}
+    stored: dict[str, Any] = row.first() or {}
     return stored.get("content"), stored.get("documents")

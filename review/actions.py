@@ -7,6 +7,7 @@ conflict), writes the item history and the audit row in the same transaction, an
 commit. Content is never read here.
 """
 
+import functools
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
@@ -264,7 +265,7 @@ def _decide(
             ip=ip,
             details={**label, "reason": reason, "bulk": as_manager},
         )
-        if item.case_id is not None and new_status in DECIDED:
+        if item.case is not None and new_status in DECIDED:
             maybe_confirm_case(item.case)
     return item
 
@@ -731,7 +732,7 @@ def enforce_missed_deadlines(now: Any = None) -> int:
                 acting_user=None,
             )
             pk = action.pk
-            transaction.on_commit(lambda pk=pk: notifications.remediation_missed(pk))
+            transaction.on_commit(functools.partial(notifications.remediation_missed, pk))
             suspended += 1
     return suspended
 

@@ -9,6 +9,7 @@ a second flag of an already reviewed item reopens it).
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -177,7 +178,7 @@ def update_score_and_cases(resource: Resource) -> AbuseCase | None:
     now = timezone.now()
     score = resource_abuse_score(resource, now)
     threshold = case_threshold()
-    window_start = now - timezone.timedelta(days=window_days())
+    window_start = now - timedelta(days=window_days())
     FlaggedItem.objects.filter(
         resource=resource, status=FlaggedItem.Status.PENDING, created_at__gte=window_start
     ).update(priority=score.score)
