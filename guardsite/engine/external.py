@@ -420,7 +420,10 @@ class GuardModelClassifier(_ExternalClassifier):
         self.model_version = f"external:guard-model:{model}@{self.host}"
 
     def with_role(self, role: str) -> GuardModelClassifier:
-        """The same classifier judging texts as ``role`` ("prompt" or "completion")."""
+        """The same classifier judging texts as ``role`` ("prompt" or "completion").
+
+        The sibling shares this one's HTTP client: closing either closes both.
+        """
         if role not in self.ROLES:
             raise ValueError(f"role must be 'prompt' or 'completion', not {role!r}")
         sibling = object.__new__(GuardModelClassifier)
