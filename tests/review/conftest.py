@@ -30,8 +30,17 @@ def analysis_for(category="hate", severity=6, attack=False, score=0.95):
     }
 
 
-def make_event(resource, *, content="I will hurt them all", category="hate", severity=6,
-               attack=False, direction="prompt", filtered=None, documents=None):
+def make_event(
+    resource,
+    *,
+    content="I will hurt them all",
+    category="hate",
+    severity=6,
+    attack=False,
+    direction="prompt",
+    filtered=None,
+    documents=None,
+):
     stored = None if resource.modified_abuse_monitoring_approved else content
     return ClassificationEvent.objects.create(
         resource=resource,
@@ -117,6 +126,12 @@ def new_item():
 @pytest.fixture
 def new_event():
     return make_event
+
+
+@pytest.fixture
+def analysis():
+    """analysis(category, severity, attack) -> a stored analysis dictionary."""
+    return analysis_for
 
 
 @pytest.fixture
