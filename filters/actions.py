@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -121,6 +122,9 @@ def validate_filter_data(
 
 
 def _allowed_values(key: str) -> list[str]:
+    if key == "classifier":
+        # "" is the operator's global default; profiles come from the environment.
+        return ["", "local", *settings.GUARDSITE_CLASSIFIERS]
     if key == "streaming_mode":
         return list(StreamingMode.values)
     if key.split("_", 1)[1] in HARM_CATEGORIES:

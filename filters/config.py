@@ -21,7 +21,7 @@ from .models import (
 SETTING_FIELDS = tuple(
     [f"{direction}_{category}" for direction in DIRECTIONS for category in HARM_CATEGORIES]
     + [f"{direction}_{model}" for direction in DIRECTIONS for model in OPTIONAL_MODELS[direction]]
-    + ["streaming_mode"]
+    + ["streaming_mode", "classifier"]
 )
 
 RAI_NAMES = {
@@ -58,6 +58,7 @@ def settings_from_config(config: dict) -> dict[str, str]:
     values["streaming_mode"] = config.get("completion", {}).get(
         "streaming_mode", StreamingMode.DEFAULT
     )
+    values["classifier"] = config.get("classifier", "")
     return values
 
 

@@ -75,6 +75,9 @@ class ContentFilter(models.Model):
     streaming_mode = models.CharField(
         max_length=16, choices=StreamingMode.choices, default=StreamingMode.DEFAULT
     )
+    # A classifier profile name from settings.GUARDSITE_CLASSIFIERS, "local" for the trained
+    # models, or "" for the operator's global default (settings.GUARDSITE_CLASSIFIER).
+    classifier = models.CharField(max_length=64, blank=True, default="")
 
     blocklists: "models.ManyToManyField[Blocklist, FilterBlocklist]" = models.ManyToManyField(
         Blocklist, through="FilterBlocklist", related_name="content_filters", blank=True
@@ -123,6 +126,8 @@ class ContentFilter(models.Model):
             ]
             config[direction] = side
         config["completion"]["streaming_mode"] = self.streaming_mode
+        if self.classifier:
+            config["classifier"] = self.classifier
         return config
 
 

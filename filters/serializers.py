@@ -98,6 +98,13 @@ class ContentFilterSerializer(StrictSerializer):
     version = serializers.IntegerField(read_only=True, help_text="The newest version's number.")
     prompt = PromptSerializer(required=False)
     completion = CompletionSerializer(required=False)
+    classifier = serializers.CharField(
+        max_length=64,
+        allow_blank=True,
+        required=False,
+        help_text="A classifier profile the operator configured, 'local' for the trained models, "
+        "or '' for the global default.",
+    )
     deployments = serializers.ListField(
         child=serializers.CharField(), read_only=True, help_text="Deployments using this filter."
     )
@@ -115,6 +122,7 @@ class ContentFilterSerializer(StrictSerializer):
             "version": instance.version,
             "prompt": config["prompt"],
             "completion": config["completion"],
+            "classifier": instance.classifier,
             "deployments": sorted(instance.deployments.values_list("name", flat=True)),
             "created_at": timestamp.to_representation(instance.created_at),
             "updated_at": timestamp.to_representation(instance.updated_at),
@@ -134,6 +142,8 @@ def settings_from_validated(validated: dict[str, Any]) -> dict[str, str]:
                 values[f"{direction}_{model}"] = side[model]
     if "streaming_mode" in validated.get("completion", {}):
         values["streaming_mode"] = validated["completion"]["streaming_mode"]
+    if "classifier" in validated:
+        values["classifier"] = validated["classifier"]
     return values
 
 

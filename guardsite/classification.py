@@ -12,7 +12,9 @@ import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Max, Q
 
 from blocklists.models import Blocklist, BlocklistItem
@@ -21,6 +23,7 @@ from guardsite.engine.analyzer import Analyzer, analysis_wants
 from guardsite.engine.blocklist import CompiledBlocklist, get_matcher
 from guardsite.engine.classifier import HarmModel
 from guardsite.engine.decision import Decision, decide
+from guardsite.engine.external import build_classifier
 from guardsite.engine.profanity import builtin_profanity_terms
 from guardsite.engine.protected import ProtectedIndex
 from guardsite.engine.types import Analysis
@@ -38,6 +41,33 @@ class ClassifyInput:
 @functools.cache
 def harm_model() -> HarmModel:
     return HarmModel.load()
+
+
+def classifier_name(config: dict) -> str:
+    return config.get("classifier") or settings.GUARDSITE_CLASSIFIER
+
+
+def model_for(config: dict, direction: str) -> Any:
+    """The model a filter asks for: the trained local one, or an operator's external profile.
+
+    An external classifier raises ExternalClassifierError when it fails; the runtime turns that
+    into the documented content_filter_error annotation.
+    """
+    name = classifier_name(config)
+    if name == "local":
+        return harm_model()
+    model = _external(name)
+    if direction == "completion" and hasattr(model, "with_role"):
+        return model.with_role("completion")
+    return model
+
+
+@functools.cache
+def _external(name: str) -> Any:
+    spec = settings.GUARDSITE_CLASSIFIERS.get(name)
+    if spec is None:
+        raise ValueError(f"No classifier profile named {name!r}.")
+    return build_classifier(spec) or harm_model()
 
 
 def compiled_blocklists(config: dict, direction: str) -> list[CompiledBlocklist]:
@@ -114,7 +144,7 @@ def classify_many(inputs: Sequence[ClassifyInput]) -> list[tuple[Analysis, Decis
     results: list[tuple[Analysis, Decision] | None] = [None] * len(inputs)
     for (resource_id, direction, _), positions in groups.items():
         config = inputs[positions[0]].config
-        analyzer = Analyzer(harm_model(), protected_index(resource_id))
+        analyzer = Analyzer(model_for(config, direction), protected_index(resource_id))
         analyses = analyzer.analyze_batch(
             [inputs[position].text for position in positions],
             direction,

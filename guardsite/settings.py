@@ -188,6 +188,36 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="guardsite@localhost")
 
+# Classifier profiles an operator offers (secrets stay in the environment, never in the database):
+#   GUARDSITE_CLASSIFIERS='{"cs": {"kind": "content_safety", "endpoint": "https://…", "key": "…"}}'
+# and the default for filters that name none: "local" (the trained models) or a profile name.
+GUARDSITE_CLASSIFIERS = env.json("GUARDSITE_CLASSIFIERS", default={})
+GUARDSITE_CLASSIFIER = env.str("GUARDSITE_CLASSIFIER", default="local")
+
+
+def _check_classifiers() -> None:
+    from guardsite.engine.external import build_classifier
+
+    if not isinstance(GUARDSITE_CLASSIFIERS, dict):
+        raise ImproperlyConfigured("GUARDSITE_CLASSIFIERS must be a JSON object of profiles")
+    for name, spec in GUARDSITE_CLASSIFIERS.items():
+        if name == "local":
+            raise ImproperlyConfigured("'local' is reserved for the trained models")
+        try:
+            classifier = build_classifier(spec)
+        except (ValueError, TypeError) as exc:
+            raise ImproperlyConfigured(f"GUARDSITE_CLASSIFIERS[{name!r}]: {exc}") from exc
+        if classifier is not None:
+            classifier.close()
+    if GUARDSITE_CLASSIFIER != "local" and GUARDSITE_CLASSIFIER not in GUARDSITE_CLASSIFIERS:
+        raise ImproperlyConfigured(
+            f"GUARDSITE_CLASSIFIER names {GUARDSITE_CLASSIFIER!r}, which is not a profile in "
+            "GUARDSITE_CLASSIFIERS (or 'local')"
+        )
+
+
+_check_classifiers()
+
 # Runtime API requests per second per key; 0 turns the limit off.
 GUARDSITE_RATE_LIMIT_PER_SECOND = env.int("GUARDSITE_RATE_LIMIT_PER_SECOND", default=1000)
 

@@ -198,10 +198,12 @@ def validate_config(config: Any) -> list[str]:
     if not isinstance(config, dict):
         return ["The configuration must be an object."]
     errors = []
-    unknown = set(config) - {"name", *DIRECTIONS}
+    unknown = set(config) - {"name", "classifier", *DIRECTIONS}
     errors += [f"Unknown key {key!r}." for key in sorted(unknown)]
     if "name" in config and not isinstance(config["name"], str):
         errors.append("name must be a string.")
+    if "classifier" in config and not isinstance(config["classifier"], str):
+        errors.append("classifier must be a string.")
     for direction in DIRECTIONS:
         errors += _validate_side(config.get(direction), direction)
     return errors
