@@ -1,0 +1,184 @@
+"""The content filter as the gateway and the playground apply it.
+
+Which filter applies (the deployment's, the built-in default, or the one named by
+``x-policy-id``), what of a request is the prompt and what are documents, and the check itself.
+A check never raises: when the classifier fails or exceeds its time budget, the text goes through
+unfiltered and its annotation says so (``content_filter_error``), as the compatible service does.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import copy
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from deployments.models import Deployment
+from filters.actions import default_filter
+from filters.models import ContentFilter
+from guardsite import classification
+from guardsite.engine.analyzer import Analyzer, analysis_wants
+from guardsite.engine.decision import Decision, decide
+from guardsite.engine.types import Analysis
+from guardsite.models import Resource
+
+logger = logging.getLogger(__name__)
+
+FILTER_ERROR = {
+    "error": {"code": "content_filter_error", "message": "The contents are not filtered"}
+}
+# Documents are marked by the caller; only they are scored for indirect attacks.
+DOCUMENTS = re.compile(r'"""\s*<documents>(.*?)</documents>\s*"""', re.DOTALL)
+
+# The model runs in these threads so that a stuck or slow classifier costs a bounded wait. Only
+# pure computation runs there: the database work (blocklists, protected works) stays in the
+# request thread, so no connection is ever opened by a pool thread.
+_pool = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="gs-filter")
+
+
+class UnknownPolicy(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Policy:
+    content_filter: ContentFilter
+    config: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.content_filter.name
+
+    @property
+    def streaming_mode(self) -> str:
+        return self.config.get("completion", {}).get("streaming_mode", "default")
+
+
+def resolve_policy(
+    resource: Resource, deployment: Deployment | None, policy_name: str | None = None
+) -> Policy:
+    """``x-policy-id`` names a filter of the same resource (or the built-in one) for one call."""
+    if policy_name:
+        content_filter = (
+            ContentFilter.objects.filter(resource=resource, name=policy_name).first()
+            or ContentFilter.objects.filter(
+                resource__isnull=True, is_builtin=True, name=policy_name
+            ).first()
+        )
+        if content_filter is None:
+            raise UnknownPolicy(policy_name)
+    elif deployment is not None and deployment.content_filter_id:
+        content_filter = deployment.content_filter
+    else:
+        content_filter = default_filter()
+    return Policy(content_filter, content_filter.as_config())
+
+
+@dataclass(frozen=True)
+class Prompt:
+    text: str
+    documents: tuple[str, ...] = ()
+
+
+def message_text(content: Any) -> str:
+    """A message's text: a string, or the text parts of a content array."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(
+            part.get("text", "")
+            for part in content
+            if isinstance(part, dict) and part.get("type") == "text"
+        )
+    return ""
+
+
+def chat_prompt(messages: Sequence[Any]) -> Prompt:
+    """The latest user message, without its document blocks; documents from every message."""
+    documents: list[str] = []
+    latest_user = ""
+    for message in messages:
+        if not isinstance(message, dict):
+            continue
+        text = message_text(message.get("content"))
+        documents += [match.strip() for match in DOCUMENTS.findall(text)]
+        if message.get("role") == "user":
+            latest_user = text
+    return Prompt(DOCUMENTS.sub(" ", latest_user).strip(), tuple(documents))
+
+
+def text_prompt(prompt: Any) -> Prompt:
+    """Legacy completions: ``prompt`` is a string or a list of strings (the last one counts)."""
+    if isinstance(prompt, list):
+        prompt = next((item for item in reversed(prompt) if isinstance(item, str)), "")
+    text = prompt if isinstance(prompt, str) else ""
+    documents = tuple(match.strip() for match in DOCUMENTS.findall(text))
+    return Prompt(DOCUMENTS.sub(" ", text).strip(), documents)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One text's verdict; ``analysis`` is None when the filter could not run."""
+
+    text: str
+    analysis: Analysis | None = None
+    decision: Decision | None = None
+    error: str | None = field(default=None, compare=False)
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.decision and self.decision.filtered)
+
+    @property
+    def annotations(self) -> dict[str, Any]:
+        if self.decision is None:
+            return copy.deepcopy(FILTER_ERROR)
+        return self.decision.results
+
+
+def check_texts(
+    texts: Sequence[str],
+    direction: str,
+    policy: Policy,
+    resource: Resource,
+    documents: Sequence[Sequence[str]] | None = None,
+) -> list[Checked]:
+    """Analyse and decide for several texts of one side in one model call; never raises."""
+    if not texts:
+        return []
+    config = policy.config
+    try:
+        # Database work here, in the request thread.
+        blocklists = classification.compiled_blocklists(config, direction)
+        analyzer = Analyzer(
+            classification.harm_model(), classification.protected_index(str(resource.pk))
+        )
+        want = analysis_wants(config, direction)
+        future = _pool.submit(
+            analyzer.analyze_batch,
+            list(texts),
+            direction,
+            [list(d) for d in documents] if documents else None,
+            blocklists,
+            want,
+        )
+        analyses = future.result(timeout=filter_timeout())
+        return [
+            Checked(text, analysis, decide(analysis, config, direction))
+            for text, analysis in zip(texts, analyses, strict=True)
+        ]
+    except concurrent.futures.TimeoutError:
+        logger.warning("content filter timed out after %ss", filter_timeout())
+        return [Checked(text, error="timeout") for text in texts]
+    except Exception:
+        logger.exception("content filter failed; the %s goes through unfiltered", direction)
+        return [Checked(text, error="failure") for text in texts]
+
+
+def filter_timeout() -> float:
+    return float(getattr(settings, "GUARDSITE_FILTER_TIMEOUT_SECONDS", 5.0))
