@@ -1,3 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import gateway
+
+urlpatterns: list = [
+    path(
+        "openai/deployments/<str:deployment_name>/chat/completions",
+        gateway.azure_chat_completions,
+        name="gateway-azure-chat",
+    ),
+    path(
+        "openai/deployments/<str:deployment_name>/completions",
+        gateway.azure_completions,
+        name="gateway-azure-completions",
+    ),
+    path("v1/chat/completions", gateway.openai_chat_completions, name="gateway-chat"),
+    path("v1/completions", gateway.openai_completions, name="gateway-completions"),
+]
