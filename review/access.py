@@ -560,5 +560,7 @@ def _stored_content(item: FlaggedItem) -> tuple[str | None, list[str] | None]:
     from .models import ClassificationEvent
 
     row = ClassificationEvent.objects.filter(pk=item.event_id).values("content", "documents")
-    stored: dict[str, Any] = row.first() or {}
-    return stored.get("content"), stored.get("documents")
+    stored = row.first()
+    if stored is None:
+        return None, None
+    return stored["content"], stored["documents"]

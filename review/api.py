@@ -93,7 +93,7 @@ def _resource_param(request: Request, required: bool = False) -> Resource | None
 
 class QueuePagination(CursorPagination):
     # The queue's order; the partial index human_queue serves it.
-    ordering = ("-priority", "-severity", "created_at", "id")
+    ordering = ("-priority", "-severity", "created_at", "id")  # type: ignore[assignment]
 
 
 @extend_schema_view(
@@ -393,7 +393,7 @@ class AccessRequestViewSet(
     def get_queryset(self) -> QuerySet[AccessRequest]:
         if self.is_schema_view():
             return AccessRequest.objects.none()
-        user = self.request.user
+        user: Any = self.request.user
         requests = AccessRequest.objects.select_related("requester", "decided_by", "resource")
         if not is_staff(user):
             managed = Resource.objects.filter(
@@ -552,6 +552,7 @@ class AccessRequestViewSet(
 
 def _audit_entries(request: Request) -> QuerySet[AuditLogEntry]:
     """Staff see the whole log; review managers see their resources' entries."""
+    user: Any = request.user
     entries = AuditLogEntry.objects.all()
     resource = _resource_param(request)
     if resource is not None:
@@ -560,7 +561,7 @@ def _audit_entries(request: Request) -> QuerySet[AuditLogEntry]:
         entries = entries.filter(resource=resource)
     elif not is_staff(request.user):
         managed = Resource.objects.filter(
-            memberships__user=request.user, memberships__role=Membership.Role.REVIEW_MANAGER
+            memberships__user=user, memberships__role=Membership.Role.REVIEW_MANAGER
         )
         entries = entries.filter(resource__in=managed)
     for field in ("action", "target_id"):
@@ -603,7 +604,7 @@ class EnforcementActionViewSet(ReviewAPIMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[EnforcementAction]:
         if self.is_schema_view():
             return EnforcementAction.objects.none()
-        user = self.request.user
+        user: Any = self.request.user
         found = EnforcementAction.objects.select_related("resource").prefetch_related(
             "replies__author", "appeal"
         )
@@ -694,7 +695,7 @@ class AppealViewSet(ReviewAPIMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Appeal]:
         if self.is_schema_view():
             return Appeal.objects.none()
-        user = self.request.user
+        user: Any = self.request.user
         appeals = Appeal.objects.select_related("action__resource", "appellant", "decided_by")
         if not is_staff(user):
             appeals = appeals.filter(
