@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import gateway
+from .moderations import create_moderation
 
 urlpatterns: list = [
     path(
@@ -15,4 +16,5 @@ urlpatterns: list = [
     ),
     path("v1/chat/completions", gateway.openai_chat_completions, name="gateway-chat"),
     path("v1/completions", gateway.openai_completions, name="gateway-completions"),
+    path("v1/moderations", create_moderation, name="moderations"),
 ]
