@@ -137,7 +137,9 @@ def main() -> None:
     factory = RequestFactory()
 
     def list_page(query=""):
-        request = factory.get(f"/api/v1/review/items/queue/?page_size=50{query}")
+        request = factory.get(
+            f"/api/v1/review/items/queue/?page_size=50{query}", HTTP_HOST="localhost"
+        )
         force_authenticate(request, user=user)
         response = queue_view(request)
         assert response.status_code == 200, response.data
