@@ -20,5 +20,6 @@ urlpatterns = [
     path("resources/<uuid:resource_id>/filters/", include("filters.urls")),
     path("resources/<uuid:resource_id>/blocklists/", include("blocklists.urls")),
     path("resources/<uuid:resource_id>/deployments/", include("deployments.urls")),
+    path("resources/<uuid:resource_id>/playground/", include("guardsite.runtime.playground_urls")),
     path("", include("guardsite.runtime.urls")),
 ]

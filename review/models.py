@@ -468,3 +468,48 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"appeal of {self.action_id} ({self.status})"
+
+
+class FilterFeedback(models.Model):
+    """A member's report that the filter was wrong about a text, kept as a labelled example.
+
+    Reported from the playground: the text, the filter that judged it and what it decided, and the
+    reporter's label. Staff and the resource's owners list and export these for retraining.
+    """
+
+    class Kind(models.TextChoices):
+        WRONGLY_BLOCKED = "wrongly_blocked", "Wrongly blocked"
+        SHOULD_HAVE_BLOCKED = "should_have_blocked", "Should have been blocked"
+
+    class Direction(models.TextChoices):
+        PROMPT = "prompt", "Prompt"
+        COMPLETION = "completion", "Completion"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="filter_feedback")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    direction = models.CharField(max_length=16, choices=Direction.choices, default="prompt")
+    text = models.TextField()
+    documents = models.JSONField(default=list, blank=True)
+    # The category the reporter means (e.g. "violence", "jailbreak"); blank when unsure.
+    category = models.CharField(max_length=32, blank=True)
+    comment = models.TextField(blank=True)
+    filter_name = models.CharField(max_length=64)
+    filter_config = models.JSONField()
+    # The content_filter_results the filter produced, and whether it filtered.
+    annotations = models.JSONField(default=dict, blank=True)
+    filtered = models.BooleanField(null=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The feedback list and exports: "WHERE resource_id = ? ORDER BY created_at DESC".
+            models.Index(fields=["resource", "-created_at"], name="feedback_by_resource"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} feedback {self.id}"
