@@ -53,9 +53,11 @@ def test_grant_expires_and_is_checked_on_every_read(item, eea_reviewer, eea_mana
         assert content_for(eea_reviewer, item, request=None).text
     with time_machine.travel(start + timedelta(minutes=29), tick=False):
         assert content_for(eea_reviewer, item, request=None).text
-    with time_machine.travel(start + timedelta(minutes=31), tick=False):
-        with pytest.raises(PermissionDenied):
-            content_for(eea_reviewer, item, request=None)
+    with (
+        time_machine.travel(start + timedelta(minutes=31), tick=False),
+        pytest.raises(PermissionDenied),
+    ):
+        content_for(eea_reviewer, item, request=None)
 
 
 def test_revoked_grant_stops_access_at_once(item, eea_reviewer, eea_manager):

@@ -54,9 +54,11 @@ def test_missed_deadline_suspends_and_the_runtime_refuses(
     assert authenticate(_runtime_request(key)) == acme
     case = _case(acme, new_item, severity=4)
     actions.confirm_case(case, acting_user=eea_manager)
-    with time_machine.travel(timezone.now() + timedelta(days=8)):
-        with django_capture_on_commit_callbacks(execute=True):
-            assert actions.enforce_missed_deadlines() == 1
+    with (
+        time_machine.travel(timezone.now() + timedelta(days=8)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert actions.enforce_missed_deadlines() == 1
     acme.refresh_from_db()
     assert acme.status == Resource.Status.SUSPENDED
     with pytest.raises(RuntimeAccessError) as refused:
