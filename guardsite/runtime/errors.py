@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 
 from guardsite.runtime.auth import RuntimeAccessError
@@ -103,6 +104,18 @@ def openai_error_response(error: ApiError) -> JsonResponse:
 
 def read_json_object(request: HttpRequest) -> dict[str, Any]:
     """The body as a JSON object, or an ApiError that says exactly what is wrong with it."""
+    too_large = ApiError(413, "RequestTooLarge", f"The body is over {MAX_BODY_BYTES:,} bytes.")
+    length = request.headers.get("Content-Length")
+    if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+        raise too_large
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise too_large from None
+    if len(raw) > MAX_BODY_BYTES:
+        raise too_large
+    if not raw.strip():
+        raise bad_request("The request body is empty; a JSON object is required.")
     content_type = request.content_type or ""
     if content_type not in JSON_TYPES:
         raise ApiError(
@@ -110,18 +123,10 @@ def read_json_object(request: HttpRequest) -> dict[str, Any]:
             "UnsupportedMediaType",
             f"Content-Type must be application/json, not {content_type or 'missing'!r}.",
         )
-    length = request.headers.get("Content-Length")
-    if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-        raise ApiError(413, "RequestTooLarge", f"The body is over {MAX_BODY_BYTES:,} bytes.")
-    raw = request.body
-    if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, "RequestTooLarge", f"The body is over {MAX_BODY_BYTES:,} bytes.")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise bad_request(f"The body is not valid UTF-8 (byte {exc.start}).") from None
-    if not text.strip():
-        raise bad_request("The request body is empty; a JSON object is required.")
     try:
         body = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
