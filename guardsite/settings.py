@@ -162,6 +162,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Front-end libraries installed from the npm registry with package-lock.json (`npm ci`), served
+# as static files under vendor/ (e.g. vendor/chart.js/dist/chart.umd.min.js).
+STATICFILES_DIRS = [("vendor", BASE_DIR / "node_modules")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
