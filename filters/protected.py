@@ -171,3 +171,46 @@ def _git(folder: Path, *args: str) -> str:
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return result.stdout if result.returncode == 0 else ""
+
+
+def kind_for_filename(name: str) -> str | None:
+    """'code' or 'text' by the file's suffix, as works_from_folder decides; None for others."""
+    suffix = Path(name).suffix.lower()
+    if suffix in CODE_SUFFIXES:
+        return ProtectedWork.Kind.CODE
+    if suffix in TEXT_SUFFIXES:
+        return ProtectedWork.Kind.TEXT
+    return None
+
+
+def add_protected_works(
+    resource: Resource | None, works: list[WorkInput], *, acting_user: Any, label: str = "works"
+) -> list[ProtectedWork]:
+    """Register several works, all or nothing.
+
+    Every problem is reported at once, keyed by position (``works[2]``) so the caller can say
+    which work was wrong; ``label`` names the list as the caller's form or body calls it.
+    """
+    errors: dict[str, list[str]] = {}
+    seen: set[tuple[str, str]] = set()
+    for index, work in enumerate(works):
+        problem = work_error(work)
+        key = (work.kind, work.title.strip())
+        if not problem and key in seen:
+            problem = "Another work in this upload has the same kind and title."
+        seen.add(key)
+        if problem:
+            errors[f"{label}[{index}]"] = [problem]
+    if errors:
+        raise ValidationError(errors)
+    rows = []
+    with transaction.atomic():
+        for index, work in enumerate(works):
+            try:
+                rows.append(add_protected_work(resource, work, acting_user=acting_user))
+            except ValidationError as exc:
+                errors[f"{label}[{index}]"] = exc.messages
+        if errors:
+            # Raising inside the block rolls back the works already added.
+            raise ValidationError(errors)
+    return rows

@@ -22,11 +22,14 @@ from .models import (
     ContentFilter,
     ContentFilterVersion,
     ModelAction,
+    ProtectedWork,
     Severity,
     StreamingMode,
 )
+from .protected import MAX_WORK_CHARS, WorkInput
 
 MAX_ATTACHMENTS_PER_SIDE = 100
+MAX_WORKS_PER_UPLOAD = 100
 
 
 # One named schema component per choice set, so the four categories share one "Severity" enum.
@@ -220,3 +223,80 @@ class RaiPolicySerializer(serializers.Serializer):
 
     name = serializers.CharField(max_length=64)
     properties = RaiPropertiesSerializer()
+
+
+@extend_schema_field(
+    {"type": "string", "enum": list(ProtectedWork.Kind.values)}, component_name="ProtectedWorkKind"
+)
+class WorkKindField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=ProtectedWork.Kind.choices, **kwargs)
+
+
+class ProtectedWorkSerializer(StrictSerializer):
+    """A protected work as lists show it: metadata and the content's length, never the content.
+
+    Whether the content is long enough to fingerprint is decided by filters.protected.work_error,
+    so REST, pages and import_protected give the same reason.
+    """
+
+    id = serializers.UUIDField(read_only=True)
+    kind = WorkKindField(
+        default=ProtectedWork.Kind.TEXT,
+        help_text="text: lyrics, articles, recipes, web content; code: source code.",
+    )
+    title = serializers.CharField(max_length=300)
+    content = serializers.CharField(
+        write_only=True,
+        trim_whitespace=False,
+        max_length=MAX_WORK_CHARS,
+        help_text="The work's text. Long enough to fingerprint (a few dozen words at least).",
+    )
+    source_url = serializers.URLField(
+        max_length=500, allow_blank=True, required=False, help_text="Cited when it is detected."
+    )
+    license = serializers.CharField(
+        max_length=100, allow_blank=True, required=False, help_text="Cited with the source URL."
+    )
+    content_length = serializers.SerializerMethodField(help_text="Characters of content.")
+    created_by = serializers.CharField(
+        source="created_by.username", read_only=True, allow_null=True
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+
+    class Meta:
+        list_serializer_class = IndexedListSerializer
+
+    def get_content_length(self, work: ProtectedWork) -> int:
+        # Lists annotate the length and defer the content itself.
+        annotated = getattr(work, "content_length", None)
+        return annotated if annotated is not None else len(work.content)
+
+
+class ProtectedWorkDetailSerializer(ProtectedWorkSerializer):
+    content = serializers.CharField(
+        trim_whitespace=False, max_length=MAX_WORK_CHARS, help_text="The work's text."
+    )
+
+
+class ProtectedWorkBulkSerializer(StrictSerializer):
+    works = ProtectedWorkSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=MAX_WORKS_PER_UPLOAD,  # type: ignore[call-arg]  # ListSerializer's
+    )
+
+
+class ProtectedWorkBulkResultSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    works = ProtectedWorkSerializer(many=True)
+
+
+def work_input(validated: dict[str, Any]) -> WorkInput:
+    return WorkInput(
+        title=validated["title"],
+        content=validated["content"],
+        kind=validated.get("kind", ProtectedWork.Kind.TEXT),
+        source_url=validated.get("source_url", ""),
+        license=validated.get("license", ""),
+    )

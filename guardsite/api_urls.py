@@ -5,7 +5,12 @@ from rest_framework.routers import SimpleRouter
 
 from blocklists.api import BlocklistItemViewSet, BlocklistViewSet
 from deployments.api import DeploymentViewSet
-from filters.api import FilterVersionViewSet, FilterViewSet
+from filters.api import (
+    FilterVersionViewSet,
+    FilterViewSet,
+    GlobalProtectedWorkViewSet,
+    ProtectedWorkViewSet,
+)
 
 from .api_views import ActivityViewSet, MemberViewSet, ObtainTokenView, ResourceViewSet
 
@@ -22,6 +27,8 @@ router.register(
     FilterVersionViewSet,
     basename="filter-version",
 )
+router.register(f"{RESOURCE}/protected-works", ProtectedWorkViewSet, basename="protected-work")
+router.register("protected-works", GlobalProtectedWorkViewSet, basename="global-protected-work")
 router.register(f"{RESOURCE}/blocklists", BlocklistViewSet, basename="blocklist")
 router.register(
     f"{RESOURCE}/blocklists/<uuid:blocklist_id>/items",
