@@ -290,3 +290,22 @@ def test_a_name_over_64_characters_is_invalid(blocklist_client):
 
     assert caught.value.error.code == "InvalidResourceName"
     assert "64" in caught.value.error.message
+
+
+def test_a_list_a_filter_uses_cannot_be_deleted(blocklist_client, acme, owner):
+    from filters.actions import Attachment, FilterData, create_filter
+
+    blocklist_client.create_or_update_text_blocklist("spam", TextBlocklist(blocklist_name="spam"))
+    used = Blocklist.objects.get(resource=acme, name="spam")
+    create_filter(
+        acme,
+        FilterData(name="strict", settings={}, attachments=[Attachment(used, "prompt", True)]),
+        acting_user=owner,
+    )
+
+    with pytest.raises(HttpResponseError) as caught:
+        blocklist_client.delete_text_blocklist("spam")
+
+    assert caught.value.status_code == 409
+    assert "strict" in caught.value.error.message
+    assert Blocklist.objects.filter(pk=used.pk).exists()
