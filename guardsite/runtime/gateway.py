@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django import db
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -28,12 +31,12 @@ from . import upstream
 from .auth import RuntimeAccessError, authenticate
 from .gateway_filtering import (
     Checked,
+    Checker,
     Policy,
     Prompt,
     UnknownPolicy,
     chat_prompt,
-    check_texts,
-    resolve_policy,
+    route_for,
     text_prompt,
 )
 
@@ -55,16 +58,67 @@ INVALID_POLICY = {
 # --- responses ---------------------------------------------------------------------------------
 
 
+class _Recorder:
+    """One background thread that hands events to the broker (or the outbox when it is down).
+
+    The server thread only enqueues, so neither a slow broker nor the outbox write holds up the
+    next request on a kept-alive connection. A full queue (the broker far behind) records inline
+    instead: back-pressure rather than unbounded memory.
+    """
+
+    def __init__(self, size: int = 10_000):
+        self.queue: queue.Queue[list[dict]] = queue.Queue(maxsize=size)
+        self.thread: threading.Thread | None = None
+        self.lock = threading.Lock()
+
+    def submit(self, events: list[dict]) -> None:
+        if not events:
+            return
+        self._ensure_thread()
+        try:
+            self.queue.put_nowait(events)
+        except queue.Full:
+            self._record(events)
+
+    def _ensure_thread(self) -> None:
+        if self.thread is None or not self.thread.is_alive():
+            with self.lock:
+                if self.thread is None or not self.thread.is_alive():
+                    self.thread = threading.Thread(
+                        target=self._run, name="gs-gateway-recorder", daemon=True
+                    )
+                    self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            events = self.queue.get()
+            try:
+                self._record(events)
+            finally:
+                # The outbox (and eager tasks) use this thread's database connection; closing it
+                # keeps no idle session open between calls.
+                db.connections.close_all()
+                self.queue.task_done()
+
+    @staticmethod
+    def _record(events: list[dict]) -> None:
+        try:
+            record_events(events)
+        except Exception:  # recording must never turn a served call into an error
+            logger.exception("could not record %d gateway events", len(events))
+
+
+recorder = _Recorder()
+
+
 class RecordingMixin:
-    """Hands the call's events to the broker once the server has sent the whole response."""
+    """Hands the call's events to the recorder once the server has sent the whole response."""
 
     events: list[dict]
 
     def close(self) -> None:
         try:
-            record_events(self.events)
-        except Exception:  # recording must never turn a served call into an error
-            logger.exception("could not record %d gateway events", len(self.events))
+            recorder.submit(self.events)
         finally:
             super().close()  # type: ignore[misc]
 
@@ -243,23 +297,22 @@ def _serve(
     problem = _validate(body, flavor)
     if problem:
         return openai_error(400, problem[1], code="invalid_value", param=problem[0])
-    deployment = _deployment(resource, deployment_name_of(body))
-    if deployment is None:
+    name = deployment_name_of(body)
+    try:
+        route = route_for(resource, name, request.headers.get("x-policy-id")) if name else None
+    except UnknownPolicy:
+        return _json(INVALID_POLICY, status=400)
+    if route is None:
         return openai_error(
             404,
             "The API deployment for this resource does not exist.",
             code="DeploymentNotFound",
             param="model",
         )
-    try:
-        policy = resolve_policy(resource, deployment, request.headers.get("x-policy-id"))
-    except UnknownPolicy:
-        return _json(INVALID_POLICY, status=400)
+    deployment, policy = route.deployment, route.policy
 
     prompt = flavor.prompt_of(body)
-    [prompt_check] = check_texts(
-        [prompt.text], "prompt", policy, resource, documents=[prompt.documents]
-    )
+    [prompt_check] = route.checker(resource, "prompt").check([prompt.text], [prompt.documents])
     events = [prompt_event(resource, deployment, policy, prompt, prompt_check)]
     if prompt_check.filtered:
         return prompt_filtered(prompt_check, events)
@@ -273,6 +326,7 @@ def _serve(
             resource=resource,
             deployment=deployment,
             policy=policy,
+            checker=route.checker(resource, "completion"),
             prompt_check=prompt_check,
             upstream_body=upstream_body,
             events=events,
@@ -281,7 +335,8 @@ def _serve(
         data = upstream.post_json(deployment, flavor.path, upstream_body)
     except upstream.UpstreamError as exc:
         return upstream_error(exc, events)
-    annotate_completion(data, flavor, resource, deployment, policy, prompt_check, events)
+    checker = route.checker(resource, "completion")
+    annotate_completion(data, flavor, resource, deployment, policy, prompt_check, events, checker)
     return _json(data, events=events)
 
 
@@ -293,12 +348,12 @@ def annotate_completion(
     policy: Policy,
     prompt_check: Checked,
     events: list[dict],
+    checker: Checker | None = None,
 ) -> list[Checked]:
     """Check every choice in one batch, withhold the filtered ones, add both annotations."""
     choices = [choice for choice in data["choices"] if isinstance(choice, dict)]
-    checks = check_texts(
-        [flavor.text_of(choice) for choice in choices], "completion", policy, resource
-    )
+    checker = checker or Checker(policy, resource, "completion")
+    checks = checker.check([flavor.text_of(choice) for choice in choices])
     for choice, checked in zip(choices, checks, strict=True):
         choice["content_filter_results"] = checked.annotations
         if checked.filtered:
@@ -372,14 +427,3 @@ def _validate(body: dict, flavor: Flavor) -> tuple[str, str] | None:
     if not isinstance(body.get("stream", False), bool):
         return "stream", "stream must be a boolean."
     return None
-
-
-def _deployment(resource: Resource, name: Any) -> Deployment | None:
-    if not isinstance(name, str) or not name:
-        return None
-    # Scoped to the caller's resource: another tenant's deployment does not exist for it.
-    return (
-        Deployment.objects.select_related("content_filter")
-        .filter(resource=resource, name=name)
-        .first()
-    )

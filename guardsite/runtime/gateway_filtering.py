@@ -12,11 +12,14 @@ import concurrent.futures
 import copy
 import logging
 import re
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
 
 from deployments.models import Deployment
 from filters.actions import default_filter
@@ -141,6 +144,59 @@ class Checked:
         return self.decision.results
 
 
+class Checker:
+    """One side of a policy, prepared once and used for many checks (a stream checks often).
+
+    The database work (compiling attached blocklists, the protected-works index) happens here, in
+    the request thread; ``check`` only computes. Neither ever raises.
+    """
+
+    def __init__(self, policy: Policy, resource: Resource, direction: str):
+        self.config = policy.config
+        self.direction = direction
+        self.setup_error: Exception | None = None
+        try:
+            self.blocklists = classification.compiled_blocklists(self.config, direction)
+            self.analyzer = Analyzer(
+                classification.harm_model(), classification.protected_index(str(resource.pk))
+            )
+            self.want = analysis_wants(self.config, direction)
+        except Exception as exc:
+            logger.exception("content filter setup failed; %ss go through unfiltered", direction)
+            self.setup_error = exc
+
+    def check(
+        self, texts: Sequence[str], documents: Sequence[Sequence[str]] | None = None
+    ) -> list[Checked]:
+        """Analyse and decide for several texts in one model call."""
+        if not texts:
+            return []
+        if self.setup_error is not None:
+            return [Checked(text, error="failure") for text in texts]
+        try:
+            future = _pool.submit(
+                self.analyzer.analyze_batch,
+                list(texts),
+                self.direction,
+                [list(d) for d in documents] if documents else None,
+                self.blocklists,
+                self.want,
+            )
+            analyses = future.result(timeout=filter_timeout())
+            return [
+                Checked(text, analysis, decide(analysis, self.config, self.direction))
+                for text, analysis in zip(texts, analyses, strict=True)
+            ]
+        except concurrent.futures.TimeoutError:
+            logger.warning("content filter timed out after %ss", filter_timeout())
+            return [Checked(text, error="timeout") for text in texts]
+        except Exception:
+            logger.exception(
+                "content filter failed; the %s goes through unfiltered", self.direction
+            )
+            return [Checked(text, error="failure") for text in texts]
+
+
 def check_texts(
     texts: Sequence[str],
     direction: str,
@@ -151,33 +207,80 @@ def check_texts(
     """Analyse and decide for several texts of one side in one model call; never raises."""
     if not texts:
         return []
-    config = policy.config
-    try:
-        # Database work here, in the request thread.
-        blocklists = classification.compiled_blocklists(config, direction)
-        analyzer = Analyzer(
-            classification.harm_model(), classification.protected_index(str(resource.pk))
-        )
-        want = analysis_wants(config, direction)
-        future = _pool.submit(
-            analyzer.analyze_batch,
-            list(texts),
-            direction,
-            [list(d) for d in documents] if documents else None,
-            blocklists,
-            want,
-        )
-        analyses = future.result(timeout=filter_timeout())
-        return [
-            Checked(text, analysis, decide(analysis, config, direction))
-            for text, analysis in zip(texts, analyses, strict=True)
-        ]
-    except concurrent.futures.TimeoutError:
-        logger.warning("content filter timed out after %ss", filter_timeout())
-        return [Checked(text, error="timeout") for text in texts]
-    except Exception:
-        logger.exception("content filter failed; the %s goes through unfiltered", direction)
-        return [Checked(text, error="failure") for text in texts]
+    return Checker(policy, resource, direction).check(texts, documents)
+
+
+# --- the per-process route cache ------------------------------------------------------------------
+#
+# Resolving a call's deployment and filter and preparing the filter (compiled blocklists, the
+# protected-works index) costs several queries; caching them for a few seconds per process keeps
+# the gateway's own overhead to a few milliseconds. A change made in this process clears the cache
+# at once (signals below); other processes see it within GUARDSITE_GATEWAY_CACHE_SECONDS.
+
+
+@dataclass
+class Route:
+    deployment: Deployment
+    policy: Policy
+    checkers: dict[str, Checker] = field(default_factory=dict)
+
+    def checker(self, resource: Resource, direction: str) -> Checker:
+        checker = self.checkers.get(direction)
+        if checker is None:
+            checker = Checker(self.policy, resource, direction)
+            if checker.setup_error is None:  # a failed setup is retried on the next call
+                self.checkers[direction] = checker
+        return checker
+
+
+_routes: dict[tuple, tuple[float, Route]] = {}
+_routes_lock = threading.Lock()
+_ROUTE_CACHE_SIZE = 10_000
+
+
+def route_for(resource: Resource, deployment_name: str, policy_name: str | None) -> Route | None:
+    """The deployment and policy of a call, None for an unknown deployment; raises UnknownPolicy."""
+    seconds = float(getattr(settings, "GUARDSITE_GATEWAY_CACHE_SECONDS", 5.0))
+    key = (resource.pk, deployment_name, policy_name or "")
+    now = time.monotonic()
+    with _routes_lock:
+        cached = _routes.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    # Scoped to the caller's resource: another tenant's deployment does not exist for it.
+    deployment = (
+        Deployment.objects.select_related("content_filter")
+        .filter(resource=resource, name=deployment_name)
+        .first()
+    )
+    if deployment is None:
+        return None
+    route = Route(deployment, resolve_policy(resource, deployment, policy_name))
+    if seconds > 0:
+        with _routes_lock:
+            if len(_routes) >= _ROUTE_CACHE_SIZE:
+                _routes.clear()
+            _routes[key] = (now + seconds, route)
+    return route
+
+
+def clear_route_cache(**_: object) -> None:
+    with _routes_lock:
+        _routes.clear()
+
+
+def _connect_cache_signals() -> None:
+    from blocklists.models import Blocklist, BlocklistItem
+    from filters.models import FilterBlocklist, ProtectedWork
+
+    for model in (Deployment, ContentFilter, FilterBlocklist, Blocklist, BlocklistItem,
+                  ProtectedWork, Resource):  # fmt: skip
+        uid = f"gateway-routes-{model.__name__}"
+        post_save.connect(clear_route_cache, sender=model, dispatch_uid=uid)
+        post_delete.connect(clear_route_cache, sender=model, dispatch_uid=f"{uid}-delete")
+
+
+_connect_cache_signals()
 
 
 def filter_timeout() -> float:

@@ -37,7 +37,7 @@ from .gateway import (
     prompt_annotations,
     upstream_error,
 )
-from .gateway_filtering import Checked, Policy, check_texts
+from .gateway_filtering import Checked, Checker, Policy
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +63,7 @@ def stream_response(
     resource: Resource,
     deployment: Deployment,
     policy: Policy,
+    checker: Checker,
     prompt_check: Checked,
     upstream_body: dict[str, Any],
     events: list[dict],
@@ -79,6 +80,7 @@ def stream_response(
         policy.streaming_mode == "asynchronous" and resource.modified_content_filters_approved
     )
     relay = Relay(flavor, resource, deployment, policy, prompt_check, events, asynchronous)
+    relay.checker = checker
     response = RecordingStreamingResponse(
         relay.run(stream), events=events, content_type="text/event-stream"
     )
@@ -108,6 +110,7 @@ class Relay:
     asynchronous: bool
     choices: dict[int, ChoiceState] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    checker: Checker | None = None  # prepared on the first check, reused for the whole stream
 
     def run(self, stream: upstream.UpstreamStream) -> Iterator[bytes]:
         trailing: list[dict] = []  # usage chunks, sent after every choice has finished
@@ -256,7 +259,9 @@ class Relay:
 
     def _check(self, state: ChoiceState, end: int) -> Checked:
         start = max(0, min(state.checked, state.released) - CONTEXT_CHARS)
-        [checked] = check_texts([state.text[start:end]], "completion", self.policy, self.resource)
+        if self.checker is None:
+            self.checker = Checker(self.policy, self.resource, "completion")
+        [checked] = self.checker.check([state.text[start:end]])
         if checked.filtered or state.decisive is None or not state.decisive.filtered:
             state.decisive = checked
         return checked

@@ -13,6 +13,7 @@ from deployments.models import Deployment
 from filters.actions import Attachment, FilterData, create_filter
 from guardsite.celery import app as celery_app
 from guardsite.keys import issue_keys
+from guardsite.runtime.gateway import recorder
 from guardsite.runtime.scripted_upstream import ScriptedUpstream
 from review.models import ClassificationEvent
 
@@ -54,6 +55,13 @@ SCRIPT = {
         {"contains": "hang", "reply": CALM, "latency_ms": 1500},
     ],
 }
+
+
+@pytest.fixture(autouse=True)
+def drained_recorder(transactional_db):
+    """Events are handed to a background thread: let it finish before the database is flushed."""
+    yield
+    recorder.queue.join()
 
 
 @pytest.fixture
