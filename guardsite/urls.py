@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/review/", include("review.api_urls")),
     path("api/v1/", include("guardsite.api_urls")),
     path("resources/", include("guardsite.page_urls")),
+    path("review/", include("review.urls")),
     path("resources/<uuid:resource_id>/filters/", include("filters.urls")),
     path("resources/<uuid:resource_id>/blocklists/", include("blocklists.urls")),
     path("resources/<uuid:resource_id>/deployments/", include("deployments.urls")),
