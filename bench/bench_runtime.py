@@ -8,6 +8,7 @@ concurrent connections for a bounded time, with ``wrk`` when it is installed and
 
 * requests per second and the client-side p50/p99 (these include queueing: 50 connections wait
   for 2 single-threaded workers, so they are about 25 service times);
+* the latency of 500 sequential requests from one client (no queueing, loopback included);
 * server-side p50/p99 from gunicorn's access log (``%(D)s``, request start to response end inside
   the worker), which is the figure the targets (p50 <= 5 ms, p99 <= 20 ms) are about.
 
@@ -147,6 +148,19 @@ def analyze(client: httpx.Client, base_url: str, key: str) -> httpx.Response:
     )
 
 
+def run_sequential(base_url: str, key: str, count: int) -> list[float]:
+    """One connection, one request at a time: latency without queueing for a worker."""
+    latencies = []
+    with httpx.Client(timeout=30) as client:
+        for _ in range(count):
+            started = time.perf_counter()
+            response = analyze(client, base_url, key)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"sequential run failed: {response.status_code}")
+    return latencies
+
+
 def run_wrk(wrk: str, base_url: str, key: str, seconds: int, connections: int, tmp: Path) -> dict:
     script = tmp / "analyze.lua"
     body = httpx.Request("POST", base_url, json={"text": TEXT}).content.decode()
@@ -275,6 +289,7 @@ def main() -> None:
         key = re.search(r"^key1 (\S+)$", output, re.M).group(1)  # type: ignore[union-attr]
         process = start_gunicorn(env, port, access_log)
         wait_ready(base_url, key, process)
+        sequential = run_sequential(base_url, key, 500)
         offset = access_log.stat().st_size
         load_before = os.getloadavg()[0]
 
@@ -311,6 +326,10 @@ def main() -> None:
     print(f"  requests/second     {result['rps']:>10.1f}   target >= 500")
     print(f"  client p50          {result['p50']:>10.2f} ms (includes queueing for a worker)")
     print(f"  client p99          {result['p99']:>10.2f} ms")
+    print(
+        f"  one client, in turn {percentile(sequential, 50):>10.2f} ms p50, "
+        f"{percentile(sequential, 99):.2f} ms p99 (500 sequential requests, no queueing)"
+    )
     print(f"  server p50          {server_p50:>10.2f} ms   target <= 5 ms  ({served:,} requests)")
     print(f"  server p99          {server_p99:>10.2f} ms   target <= 20 ms")
     print(f"  server mean         {server_mean:>10.2f} ms")
