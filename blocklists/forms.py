@@ -20,6 +20,14 @@ class BlocklistForm(forms.Form):
     )
 
 
+class DescriptionForm(forms.Form):
+    """A list keeps its name; only its description changes."""
+
+    description = forms.CharField(
+        max_length=MAX_DESCRIPTION, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
 class ItemForm(forms.Form):
     text = forms.CharField(max_length=MAX_ITEM_TEXT, strip=False)
     is_regex = forms.BooleanField(label="Regular expression (RE2 syntax)", required=False)

@@ -1,4 +1,5 @@
-"""Blocklist pages: list, create, detail with items, add, bulk import with preview, export."""
+"""Blocklist pages: list, create, detail with items and description, add, bulk import with
+preview, export."""
 
 import csv
 from typing import Any
@@ -29,8 +30,9 @@ from .actions import (
     delete_blocklist,
     parse_bulk,
     remove_items,
+    update_blocklist,
 )
-from .forms import BlocklistForm, BulkImportForm, ItemForm
+from .forms import BlocklistForm, BulkImportForm, DescriptionForm, ItemForm
 from .models import Blocklist
 
 ITEMS_PER_PAGE = 50
@@ -92,6 +94,8 @@ def _detail(request: HttpRequest, blocklist: Blocklist, *, status: int = 200, **
         page=paginate(request, items, ITEMS_PER_PAGE),
         q=term,
         item_form=extra.pop("item_form", None) or ItemForm(),
+        description_form=extra.pop("description_form", None)
+        or DescriptionForm(initial={"description": blocklist.description}),
         used_by=sorted(set(blocklist.attachments.values_list("content_filter__name", flat=True))),
         **extra,
     )
@@ -102,6 +106,25 @@ def _detail(request: HttpRequest, blocklist: Blocklist, *, status: int = 200, **
 @login_required
 def blocklist_detail(request: HttpRequest, resource_id: Any, blocklist_id: Any) -> HttpResponse:
     return _detail(request, _list_for_viewer(request, resource_id, blocklist_id))
+
+
+@require_POST
+@login_required
+def blocklist_edit(request: HttpRequest, resource_id: Any, blocklist_id: Any) -> HttpResponse:
+    """Change the description (a list keeps its name: filters and exports refer to it)."""
+    blocklist = _list_for_editor(request, resource_id, blocklist_id)
+    form = DescriptionForm(request.POST)
+    if form.is_valid():
+        try:
+            update_blocklist(
+                blocklist, description=form.cleaned_data["description"], acting_user=request.user
+            )
+        except ValidationError as exc:
+            add_action_errors(form, exc, fallback="description")
+        else:
+            messages.success(request, "Saved the description.")
+            return redirect("blocklists:detail", resource_id, blocklist.pk)
+    return _detail(request, blocklist, status=400, description_form=form)
 
 
 @require_POST

@@ -67,6 +67,52 @@ def test_create_rejects_other_methods(page_as, owner, acme):
     assert page_as(owner).delete(f"{base(acme)}new/").status_code == 405
 
 
+# --- Description --------------------------------------------------------------------------------
+
+
+def test_editors_change_the_description_from_the_detail_page(page_as, editor, swear_words):
+    client = page_as(editor)
+    assert "Save description" in client.get(detail(swear_words)).content.decode()
+
+    response = client.post(f"{detail(swear_words)}edit/", {"description": "Mild oaths"})
+
+    assert response.status_code == 302 and response["Location"] == detail(swear_words)
+    swear_words.refresh_from_db()
+    assert swear_words.description == "Mild oaths" and swear_words.name == "swear-words"
+    page = client.get(detail(swear_words)).content.decode()
+    assert "Saved the description." in page and "Mild oaths" in page
+
+
+def test_a_too_long_description_is_shown_and_not_saved(page_as, editor, swear_words):
+    response = page_as(editor).post(f"{detail(swear_words)}edit/", {"description": "d" * 1025})
+
+    assert response.status_code == 400
+    assert "at most 1024 characters" in response.content.decode()
+    swear_words.refresh_from_db()
+    assert swear_words.description == ""
+
+
+def test_editing_the_description_is_for_editors_by_post(
+    page_as, owner, reviewer, outsider, swear_words
+):
+    url = f"{detail(swear_words)}edit/"
+    assert "Save description" not in page_as(reviewer).get(detail(swear_words)).content.decode()
+    assert page_as(reviewer).post(url, {"description": "x"}).status_code == 403
+    assert page_as(outsider).post(url, {"description": "x"}).status_code == 404
+    assert page_as(owner).get(url).status_code == 405
+    swear_words.refresh_from_db()
+    assert swear_words.description == ""
+
+
+def test_another_tenants_list_cannot_be_edited_under_your_resource(
+    page_as, owner, acme, globex_blocklist
+):
+    url = f"{base(acme)}{globex_blocklist.pk}/edit/"
+    assert page_as(owner).post(url, {"description": "mine now"}).status_code == 404
+    globex_blocklist.refresh_from_db()
+    assert globex_blocklist.description == ""
+
+
 # --- Detail and items ---------------------------------------------------------------------------
 
 
