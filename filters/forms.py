@@ -6,7 +6,9 @@ import json
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 
 from blocklists.models import Blocklist
@@ -20,9 +22,11 @@ from .models import (
     RESTRICTED_SEVERITIES,
     ContentFilter,
     ModelAction,
+    ProtectedWork,
     Severity,
     StreamingMode,
 )
+from .protected import MAX_WORK_CHARS, WorkInput, kind_for_filename
 
 CATEGORY_LABELS = {
     "hate": "Hate",
@@ -87,16 +91,47 @@ class ActionValidatedForm(forms.Form):
         return cleaned
 
 
+LOCAL_CLASSIFIER_LABEL = "Local trained models"
+
+
+def classifier_label(value: str) -> str:
+    """How a filter's classifier reads on pages: profile names only, never endpoints or keys."""
+    if not value:
+        return f"Operator default ({classifier_label(settings.GUARDSITE_CLASSIFIER or 'local')})"
+    if value == "local":
+        return LOCAL_CLASSIFIER_LABEL
+    if value in settings.GUARDSITE_CLASSIFIERS:
+        return f"{value} (operator profile)"
+    return f"{value} (no longer configured)"
+
+
+def classifier_choices() -> list[tuple[str, str]]:
+    # Read per form: the profiles come from settings, which tests (and operators) change.
+    profiles = sorted(settings.GUARDSITE_CLASSIFIERS)
+    return [(value, classifier_label(value)) for value in ["", "local", *profiles]]
+
+
 class BasicsForm(ActionValidatedForm):
     name = forms.CharField(
         max_length=64,
         help_text="Letters, digits, '.', '_', '~' and '-'. Unique within the resource.",
     )
     description = forms.CharField(max_length=1024, required=False, widget=forms.Textarea)
+    classifier = forms.ChoiceField(
+        required=False,
+        help_text="Which models score the harm categories. Profiles are configured by the "
+        "operator; the default follows the operator's setting.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["classifier"]).choices = classifier_choices()
 
     def filter_data(self) -> FilterData:
         return FilterData(
-            name=self.cleaned_data["name"], description=self.cleaned_data.get("description", "")
+            name=self.cleaned_data["name"],
+            description=self.cleaned_data.get("description", ""),
+            settings={"classifier": self.cleaned_data.get("classifier", "")},
         )
 
 
@@ -277,3 +312,118 @@ class ImportForm(forms.Form):
             raise ValidationError(
                 f"This is not valid JSON: {exc.msg} (line {exc.lineno})."
             ) from exc
+
+
+# --- Protected material -----------------------------------------------------------------------
+
+MAX_UPLOAD_FILES = 50
+# Four bytes per character at most in UTF-8: larger files cannot fit MAX_WORK_CHARS.
+MAX_UPLOAD_FILE_BYTES = MAX_WORK_CHARS * 4
+
+
+class ProtectedWorkForm(forms.Form):
+    """One work typed or pasted in. Whether it is long enough is filters.protected's decision."""
+
+    title = forms.CharField(max_length=300)
+    kind = forms.ChoiceField(choices=ProtectedWork.Kind.choices, initial=ProtectedWork.Kind.TEXT)
+    content = forms.CharField(
+        strip=False,
+        max_length=MAX_WORK_CHARS,
+        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
+        help_text="The whole text or code. A few dozen words at least, so it can be recognised.",
+    )
+    source_url = forms.URLField(
+        label="Source URL",
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text="Cited when a completion reproduces the work.",
+    )
+    license = forms.CharField(label="Licence", max_length=100, required=False)
+
+    def work(self) -> WorkInput:
+        return WorkInput(**self.cleaned_data)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Django's documented pattern for an <input type=file multiple>."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if not data:
+            single(None, initial)  # raises "This field is required." when it is
+            return []
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class ProtectedUploadForm(forms.Form):
+    """One work per uploaded file, titled by its name; the kind follows the suffix, as
+    `manage.py import_protected` decides it."""
+
+    # Not "files": that is the form's own attribute holding request.FILES.
+    uploads = MultipleFileField(
+        label="Files",
+        help_text="Text (.txt, .md, .rst) or source code (.py, .js, .go, …), UTF-8, "
+        f"up to {MAX_UPLOAD_FILES} files.",
+    )
+    source_url = forms.URLField(
+        label="Source URL prefix",
+        max_length=400,
+        required=False,
+        assume_scheme="https",
+        help_text="Each file is cited as this prefix followed by its name.",
+    )
+    license = forms.CharField(label="Licence", max_length=100, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids: it shares a page with ProtectedWorkForm, which has fields of these names.
+        kwargs.setdefault("auto_id", "upload_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        uploads: list[UploadedFile] = cleaned.get("uploads") or []
+        if len(uploads) > MAX_UPLOAD_FILES:
+            self.add_error("uploads", f"Upload at most {MAX_UPLOAD_FILES} files at once.")
+            return cleaned
+        works = []
+        for upload in uploads:
+            name = upload.name or "unnamed"
+            problem, content = _upload_problem(upload)
+            if problem:
+                self.add_error("uploads", f"{name}: {problem}")
+                continue
+            prefix = cleaned.get("source_url", "")
+            works.append(
+                WorkInput(
+                    title=name,
+                    content=content,
+                    kind=kind_for_filename(name) or ProtectedWork.Kind.TEXT,
+                    source_url=f"{prefix.rstrip('/')}/{name}" if prefix else "",
+                    license=cleaned.get("license", ""),
+                )
+            )
+        cleaned["works"] = works
+        return cleaned
+
+
+def _upload_problem(upload: UploadedFile) -> tuple[str, str]:
+    """(why the file cannot be a work or '', its text)."""
+    if kind_for_filename(upload.name or "") is None:
+        return "only text (.txt, .md, .rst) and source-code files can be registered.", ""
+    if (upload.size or 0) > MAX_UPLOAD_FILE_BYTES:
+        return f"the file is larger than {MAX_UPLOAD_FILE_BYTES // 1000:,} kB.", ""
+    try:
+        return "", upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return "the file is not UTF-8 text.", ""

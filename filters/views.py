@@ -53,6 +53,7 @@ from .forms import (
     DeploymentsForm,
     ImportForm,
     SettingsForm,
+    classifier_label,
 )
 from .models import HARM_CATEGORIES, OPTIONAL_MODELS, ContentFilter
 
@@ -66,7 +67,12 @@ STEPS = [
 ]
 STEP_NAMES = [name for name, _ in STEPS]
 # Which step shows an error about which action field, so the review page can link to it.
-FIELD_STEPS = {"name": "basics", "description": "basics", "blocklists": "blocklists"}
+FIELD_STEPS = {
+    "name": "basics",
+    "description": "basics",
+    "classifier": "basics",
+    "blocklists": "blocklists",
+}
 
 
 def _filter_for_viewer(request: HttpRequest, resource_id: Any, filter_id: Any) -> ContentFilter:
@@ -120,6 +126,7 @@ def _detail_context(request: HttpRequest, content_filter: ContentFilter, **extra
         request,
         content_filter.resource,
         content_filter=content_filter,
+        classifier=classifier_label(content_filter.classifier),
         groups=_settings_groups(settings_of(content_filter)),
         attachments=content_filter.attachments.select_related("blocklist").order_by(
             "direction", "blocklist__name"
@@ -211,9 +218,14 @@ def _initial_state(content_filter: ContentFilter | None) -> dict[str, Any]:
     if content_filter is None:
         return {}
     data = filter_data_from_instance(content_filter)
-    values = data.settings
+    values = dict(data.settings)
+    classifier = values.pop("classifier", "")
     return {
-        "basics": {"name": data.name, "description": data.description},
+        "basics": {
+            "name": data.name,
+            "description": data.description,
+            "classifier": classifier,
+        },
         "input": {key: value for key, value in values.items() if key.startswith("prompt_")},
         "output": {key: value for key, value in values.items() if not key.startswith("prompt_")},
         "blocklists": [
@@ -342,8 +354,10 @@ def _review_summary(resource: Resource, state: dict) -> dict[str, Any]:
         )
     }
     chosen = state.get("deployments", {})
+    basics = state.get("basics", {})
     return {
-        "basics": state.get("basics", {}),
+        "basics": basics,
+        "classifier": classifier_label(basics.get("classifier", "")),
         "groups": _settings_groups(values) if {"input", "output"} <= set(state) else [],
         "attached": [
             (names.get(blocklist_id, "(deleted list)"), direction, blocking)
@@ -380,10 +394,14 @@ def _render_step(request, resource, content_filter, step, state, form, *, status
 
 def _finish(request, resource, content_filter, state, key) -> HttpResponse:
     """Create (or update) the filter and make the chosen assignments, all or nothing."""
+    settings = {**state["input"], **state["output"]}
+    if "classifier" in state["basics"]:
+        # Absent only from wizard state begun before the choice existed: keep the filter's.
+        settings["classifier"] = state["basics"]["classifier"]
     data = FilterData(
         name=state["basics"]["name"],
         description=state["basics"].get("description", ""),
-        settings={**state["input"], **state["output"]},
+        settings=settings,
     )
     chosen = state.get("deployments", {"assign": [], "replace": []})
     try:

@@ -171,6 +171,103 @@ def test_wizard_steps_are_validated_and_nothing_is_written(page_as, owner, stric
     assert ContentFilter.objects.filter(resource=strict.resource).count() == 1
 
 
+CLASSIFIER_PROFILES = {
+    "cs": {
+        "kind": "content_safety",
+        "endpoint": "https://cs.internal.example",
+        "key": "cs-secret-key",
+    }
+}
+
+
+def test_the_basics_step_offers_the_default_and_local_classifiers(page_as, owner, acme):
+    client = page_as(owner)
+    client.get(f"{base(acme)}new/")
+    html = client.get(step(acme, "basics")).content.decode()
+    assert "Classifier" in html
+    assert '<option value="" selected>Operator default (Local trained models)</option>' in html
+    assert '<option value="local">Local trained models</option>' in html
+
+
+def test_configured_profiles_are_offered_by_name_only(page_as, owner, acme, settings):
+    settings.GUARDSITE_CLASSIFIERS = CLASSIFIER_PROFILES
+    settings.GUARDSITE_CLASSIFIER = "cs"
+    client = page_as(owner)
+    client.get(f"{base(acme)}new/")
+    html = client.get(step(acme, "basics")).content.decode()
+    assert '<option value="cs">cs (operator profile)</option>' in html
+    assert "Operator default (cs (operator profile))" in html
+    assert "cs.internal.example" not in html and "cs-secret-key" not in html
+
+
+def test_a_chosen_profile_is_saved_and_shown_on_review_and_detail(page_as, editor, acme, settings):
+    settings.GUARDSITE_CLASSIFIERS = CLASSIFIER_PROFILES
+    client = page_as(editor)
+    client.get(f"{base(acme)}new/")
+    client.post(step(acme, "basics"), {"name": "external", "classifier": "cs", "go": "next"})
+    client.post(step(acme, "input"), {**INPUT_STEP, "go": "next"})
+    client.post(step(acme, "output"), {**OUTPUT_STEP, "go": "next"})
+    client.post(step(acme, "blocklists"), {"go": "next"})
+    client.post(step(acme, "deployments"), {"go": "next"})
+    review = client.get(step(acme, "review")).content.decode()
+    assert "<dt>Classifier</dt><dd>cs (operator profile)</dd>" in review
+
+    response = client.post(step(acme, "review"), {"go": "create"})
+
+    created = ContentFilter.objects.get(resource=acme, name="external")
+    assert created.classifier == "cs"
+    detail = client.get(response["Location"]).content.decode()
+    assert "cs (operator profile)" in detail and "cs-secret-key" not in detail
+
+
+def test_local_models_can_be_chosen_and_editing_keeps_the_choice(page_as, owner, acme):
+    client = page_as(owner)
+    walk_wizard(client, acme, basics={"name": "on-box", "classifier": "local"})
+    created = ContentFilter.objects.get(resource=acme, name="on-box")
+    assert created.classifier == "local"
+
+    client.get(f"{base(acme)}{created.pk}/edit/")
+    basics = client.get(step(acme, "basics", created)).content.decode()
+    assert '<option value="local" selected>' in basics
+    walk_wizard(client, acme, basics={"name": "on-box", "classifier": ""}, edit=created)
+    created.refresh_from_db()
+    assert created.classifier == "" and created.version == 2
+
+
+def test_an_unknown_classifier_profile_is_refused(page_as, owner, acme):
+    client = page_as(owner)
+    client.get(f"{base(acme)}new/")
+    response = client.post(
+        step(acme, "basics"), {"name": "guessing", "classifier": "cs", "go": "next"}
+    )
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert client.get(step(acme, "input")).status_code == 302  # the step was not stored
+    assert not ContentFilter.objects.filter(name="guessing").exists()
+
+
+def test_a_profile_removed_since_it_was_chosen_is_refused_at_creation(
+    page_as, owner, acme, settings
+):
+    settings.GUARDSITE_CLASSIFIERS = CLASSIFIER_PROFILES
+    client = page_as(owner)
+    client.get(f"{base(acme)}new/")
+    client.post(step(acme, "basics"), {"name": "late", "classifier": "cs", "go": "next"})
+    for name, data in (("input", INPUT_STEP), ("output", OUTPUT_STEP)):
+        client.post(step(acme, name), {**data, "go": "next"})
+    client.post(step(acme, "blocklists"), {"go": "next"})
+    client.post(step(acme, "deployments"), {"go": "next"})
+    settings.GUARDSITE_CLASSIFIERS = {}
+
+    response = client.post(step(acme, "review"), {"go": "create"})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Choose one of:" in html
+    assert f'href="{step(acme, "basics")}">fix it</a>' in html
+    assert not ContentFilter.objects.filter(name="late").exists()
+
+
 def test_later_steps_wait_for_earlier_ones(page_as, owner, acme):
     client = page_as(owner)
     client.get(f"{base(acme)}new/")
