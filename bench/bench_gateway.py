@@ -113,6 +113,11 @@ def line(label: str, samples: list[float], base: list[float] | None = None) -> N
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument(
+        "--record-inline",
+        action="store_true",
+        help="hand events to the broker in the server thread instead of the recorder thread",
+    )
     args = parser.parse_args()
     runs = max(20, min(args.runs, 5000))  # bounded
 
@@ -121,6 +126,10 @@ def main() -> None:
     upstream = ScriptedUpstream({"default": COMPLETION}).start()
     configure(os.environ.get("BENCH_DATABASE_URL"))
     key = make_deployment(upstream.base_url)
+    if args.record_inline:
+        from guardsite.runtime import gateway as gateway_views
+
+        gateway_views.recorder.submit = gateway_views.recorder.record
     gateway = serve_gateway()
 
     import logging

@@ -78,7 +78,7 @@ class _Recorder:
         try:
             self.queue.put_nowait(events)
         except queue.Full:
-            self._record(events)
+            self.record(events)
 
     def _ensure_thread(self) -> None:
         if self.thread is None or not self.thread.is_alive():
@@ -93,7 +93,7 @@ class _Recorder:
         while True:
             events = self.queue.get()
             try:
-                self._record(events)
+                self.record(events)
             finally:
                 # The outbox (and eager tasks) use this thread's database connection; closing it
                 # keeps no idle session open between calls.
@@ -101,7 +101,7 @@ class _Recorder:
                 self.queue.task_done()
 
     @staticmethod
-    def _record(events: list[dict]) -> None:
+    def record(events: list[dict]) -> None:
         try:
             record_events(events)
         except Exception:  # recording must never turn a served call into an error
