@@ -93,7 +93,11 @@ def validate_filter_data(
             continue
         allowed = _allowed_values(key)
         if value not in allowed:
-            add(key, f"Choose one of: {', '.join(allowed)}.")
+            if key == "classifier":
+                names = ", ".join(["local", *settings.GUARDSITE_CLASSIFIERS])
+                add(key, f"No classifier profile {value!r}: choose {names}, or '' for the default.")
+            else:
+                add(key, f"Choose one of: {', '.join(allowed)}.")
             continue
         restricted = value in RESTRICTED_SEVERITIES and key.split("_", 1)[1] in HARM_CATEGORIES
         if key == "streaming_mode" and value == StreamingMode.ASYNCHRONOUS:

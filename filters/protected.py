@@ -129,10 +129,7 @@ def works_from_folder(
     files, base_url = _files_and_base_url(folder)
     works = []
     for path in sorted(files):
-        suffix = path.suffix.lower()
-        work_kind = kind or (
-            "code" if suffix in CODE_SUFFIXES else "text" if suffix in TEXT_SUFFIXES else None
-        )
+        work_kind = kind or kind_for_filename(path.name)
         if work_kind is None or not path.is_file() or path.stat().st_size > MAX_WORK_CHARS * 4:
             continue
         try:

@@ -28,6 +28,10 @@ KEY_PATHS = [
     f"{RESOURCE}/blocklists/{{blocklist_id}}/items/bulk-delete/",
     f"{RESOURCE}/deployments/{{id}}/",
     f"{RESOURCE}/deployments/{{id}}/assign-filter/",
+    f"{RESOURCE}/protected-works/",
+    f"{RESOURCE}/protected-works/bulk/",
+    "/api/v1/protected-works/",
+    "/api/v1/review/items/",
 ]
 
 
