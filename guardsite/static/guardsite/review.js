@@ -148,13 +148,20 @@
   var PALETTE = ["#0b5cad", "#b42318", "#067647", "#b54708", "#6941c6", "#c11574", "#475467",
     "#0e9384", "#dc6803", "#344054"];
 
+  // Severity bands keep their meaning in colour: low green, medium amber, high red.
+  var BAND_COLOURS = { low: "#067647", medium: "#dc6803", high: "#b42318" };
+
+  function colourOf(name, index) {
+    return BAND_COLOURS[name.split(" ")[0]] || PALETTE[index % PALETTE.length];
+  }
+
   function datasets(series, stacked) {
     return Object.keys(series).map(function (name, index) {
       return {
         label: name.replace(/_/g, " "),
         data: series[name],
-        backgroundColor: PALETTE[index % PALETTE.length],
-        borderColor: PALETTE[index % PALETTE.length],
+        backgroundColor: colourOf(name, index),
+        borderColor: colourOf(name, index),
         stack: stacked ? "all" : undefined
       };
     });
