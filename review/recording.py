@@ -55,7 +55,7 @@ def record_events(payloads: list[dict]) -> None:
 
     try:
         # retry=False: a down broker must cost the caller milliseconds, not a retry loop.
-        ingest_events.apply_async(args=[payloads], retry=False)
+        ingest_events.apply_async(args=(payloads,), retry=False)
     except Exception as exc:  # kombu raises several types for an unreachable broker
         logger.warning("broker unavailable, %d events go to the outbox: %s", len(payloads), exc)
         EventOutbox.objects.bulk_create(EventOutbox(payload=payload) for payload in payloads)
@@ -108,6 +108,6 @@ def flush_outbox(limit: int = 500) -> int:
             )
             if not rows:
                 return sent
-            ingest_events.apply_async(args=[[row.payload for row in rows]], retry=False)
+            ingest_events.apply_async(args=([row.payload for row in rows],), retry=False)
             EventOutbox.objects.filter(pk__in=[row.pk for row in rows]).delete()
             sent += len(rows)

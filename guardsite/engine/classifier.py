@@ -132,9 +132,11 @@ class Featurizer:
         unique, counts = np.unique(keys, return_counts=True)
         rows = (unique >> np.uint64(HASH_BITS)).astype(np.int64)
         cols = (unique & np.uint64(self.n_hash - 1)).astype(np.int64)
-        values = (1.0 + np.log(counts)).astype(np.float32)
-        norms = np.sqrt(np.bincount(rows, weights=values.astype(np.float64) ** 2, minlength=n_rows))
-        values = values / np.maximum(norms[rows], 1e-9).astype(np.float32)
+        weights = (1.0 + np.log(counts)).astype(np.float32)
+        norms = np.sqrt(
+            np.bincount(rows, weights=weights.astype(np.float64) ** 2, minlength=n_rows)
+        )
+        values: np.ndarray = weights / np.maximum(norms[rows], 1e-9).astype(np.float32)
         return rows, cols, values
 
 

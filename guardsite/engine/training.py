@@ -367,7 +367,7 @@ def _severity_thresholds(rows: list[Row], scores: np.ndarray) -> dict[str, list[
             if row.source == "authored" and row.labels.get(category) is not None:
                 level = row.level if row.category == category else "safe"
                 idx.append(i)
-                levels.append(LEVEL_SEVERITY[level])
+                levels.append(LEVEL_SEVERITY[str(level)])
                 weights.append(10.0)
             elif (
                 row.split == "validation"
@@ -425,7 +425,7 @@ def _evaluate(rows: list[Row], scores: np.ndarray, manifest: dict) -> dict:
             by_source.setdefault(rows[i].source, []).append(i)
         report["by_source"][head] = {
             source: _summary(
-                np.asarray([rows[i].labels[head] >= 0.5 for i in idx]),
+                np.asarray([(rows[i].labels[head] or 0.0) >= 0.5 for i in idx]),
                 scores[idx, h],
                 thresholds.get(head, 0.5),
             )
@@ -442,7 +442,7 @@ def _evaluate(rows: list[Row], scores: np.ndarray, manifest: dict) -> dict:
             groups.setdefault(detect_language(rows[i].text), []).append(int(i))
         report["by_language"][head] = {
             lang: _summary(
-                np.asarray([rows[i].labels[head] >= 0.5 for i in idx]),
+                np.asarray([(rows[i].labels[head] or 0.0) >= 0.5 for i in idx]),
                 scores[idx, h],
                 thresholds.get(head, 0.5),
             )
@@ -459,7 +459,7 @@ def _evaluate(rows: list[Row], scores: np.ndarray, manifest: dict) -> dict:
             continue
         thresholds_c = np.asarray(manifest["severity_thresholds"][category])
         predicted = np.searchsorted(thresholds_c, scores[[i for i, _ in held], h], side="right")
-        expected = np.asarray([LEVEL_SEVERITY[row.level] for _, row in held])
+        expected = np.asarray([LEVEL_SEVERITY[str(row.level)] for _, row in held])
         bucket_error = np.abs(predicted // 2 - expected // 2)
         report["severity"][category] = {
             "n": len(held),
@@ -513,7 +513,10 @@ def render_model_card(report: dict, manifest: dict, rows: list[Row]) -> str:
     counts: dict[tuple[str, str], int] = {}
     langs: dict[str, int] = {}
     for row in authored:
-        key = (row.category or ("attack" if row.labels.get("attack") else "general"), row.level)
+        key = (
+            row.category or ("attack" if row.labels.get("attack") else "general"),
+            str(row.level),
+        )
         counts[key] = counts.get(key, 0) + 1
         lang = str(row.labels.get("lang"))
         langs[lang] = langs.get(lang, 0) + 1

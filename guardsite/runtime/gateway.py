@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import db
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from deployments.models import Deployment
@@ -246,26 +247,26 @@ COMPLETIONS = Flavor(
 
 
 @csrf_exempt
-def azure_chat_completions(request: HttpRequest, deployment_name: str) -> HttpResponse:
+def azure_chat_completions(request: HttpRequest, deployment_name: str) -> HttpResponseBase:
     return _azure(request, deployment_name, CHAT)
 
 
 @csrf_exempt
-def azure_completions(request: HttpRequest, deployment_name: str) -> HttpResponse:
+def azure_completions(request: HttpRequest, deployment_name: str) -> HttpResponseBase:
     return _azure(request, deployment_name, COMPLETIONS)
 
 
 @csrf_exempt
-def openai_chat_completions(request: HttpRequest) -> HttpResponse:
+def openai_chat_completions(request: HttpRequest) -> HttpResponseBase:
     return _openai(request, CHAT)
 
 
 @csrf_exempt
-def openai_completions(request: HttpRequest) -> HttpResponse:
+def openai_completions(request: HttpRequest) -> HttpResponseBase:
     return _openai(request, COMPLETIONS)
 
 
-def _azure(request: HttpRequest, deployment_name: str, flavor: Flavor) -> HttpResponse:
+def _azure(request: HttpRequest, deployment_name: str, flavor: Flavor) -> HttpResponseBase:
     if not request.GET.get("api-version"):
         return openai_error(
             400,
@@ -276,13 +277,13 @@ def _azure(request: HttpRequest, deployment_name: str, flavor: Flavor) -> HttpRe
     return _serve(request, flavor, lambda body: deployment_name)
 
 
-def _openai(request: HttpRequest, flavor: Flavor) -> HttpResponse:
+def _openai(request: HttpRequest, flavor: Flavor) -> HttpResponseBase:
     return _serve(request, flavor, lambda body: body.get("model"))
 
 
 def _serve(
     request: HttpRequest, flavor: Flavor, deployment_name_of: Callable[[dict], Any]
-) -> HttpResponse:
+) -> HttpResponseBase:
     if request.method != "POST":
         response = openai_error(405, "Use POST.", code="method_not_allowed")
         response["Allow"] = "POST"

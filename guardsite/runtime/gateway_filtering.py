@@ -75,7 +75,7 @@ def resolve_policy(
         )
         if content_filter is None:
             raise UnknownPolicy(policy_name)
-    elif deployment is not None and deployment.content_filter_id:
+    elif deployment is not None and deployment.content_filter is not None:
         content_filter = deployment.content_filter
     else:
         content_filter = default_filter()

@@ -88,7 +88,9 @@ class PlaygroundForm(forms.Form):
 
     def __init__(self, resource: Resource, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = target_choices(resource)
+        target = self.fields["target"]
+        assert isinstance(target, forms.ChoiceField)
+        target.choices = target_choices(resource)
 
     def document_list(self) -> list[str]:
         text = self.cleaned_data.get("documents", "").replace("\r\n", "\n")
@@ -159,7 +161,8 @@ class Judged:
 
 def highlight(text: str, matches: list[BlocklistMatch]) -> list[dict[str, Any]]:
     """The text cut into plain and matched segments; overlapping matches merge into the first."""
-    segments, position = [], 0
+    segments: list[dict[str, Any]] = []
+    position = 0
     for match in sorted(matches, key=lambda m: (m.start, -m.end)):
         if match.start < position or match.end <= match.start:
             continue
@@ -285,7 +288,7 @@ def feedback_create(request: HttpRequest, resource_id: Any) -> HttpResponse:
     resolved = resolve_target(resource, request.POST.get("target", "")) if form.is_valid() else None
     if resolved is None:
         message = "The feedback could not be recorded: " + (
-            "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+            "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items())
             or "choose a deployment or filter of this resource."
         )
         if is_htmx(request):
@@ -316,7 +319,7 @@ def feedback_create(request: HttpRequest, resource_id: Any) -> HttpResponse:
         filter_config=policy.config,
         annotations=checked.annotations,
         filtered=checked.filtered if checked.decision else None,
-        reported_by=request.user,
+        reported_by=request.user if request.user.is_authenticated else None,
     )
     if is_htmx(request):
         return render(request, "runtime/playground.html#feedback_done", {"feedback": feedback})

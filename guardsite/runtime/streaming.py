@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 
 from deployments.models import Deployment
 from guardsite.models import Resource
@@ -67,7 +67,7 @@ def stream_response(
     prompt_check: Checked,
     upstream_body: dict[str, Any],
     events: list[dict],
-) -> HttpResponse:
+) -> HttpResponseBase:
     try:
         # Opened before answering, so that an unreachable upstream is a plain 502, not a
         # stream that breaks after its first event.
@@ -188,10 +188,14 @@ class Relay:
             return  # filtered on its last chunk
         state.done = True
         if choice is not None:
-            finish = {"index": state.index, "finish_reason": choice.get("finish_reason")}
-            finish.update(
-                {"delta": {}} if self.flavor.path == "/chat/completions" else {"text": ""}
-            )
+            finish: dict[str, Any] = {
+                "index": state.index,
+                "finish_reason": choice.get("finish_reason"),
+            }
+            if self.flavor.path == "/chat/completions":
+                finish["delta"] = {}
+            else:
+                finish["text"] = ""
             if choice.get("logprobs") is not None:
                 finish["logprobs"] = choice["logprobs"]
             yield sse(self._chunk(finish))

@@ -39,9 +39,9 @@ class Command(BaseCommand):
             self.stdout.write(f"key1 {key1}")
             self.stdout.write(f"key2 {key2}")
             return
-        resource = Resource.objects.filter(name=options["name"]).first()
-        if resource is None:
+        found = Resource.objects.filter(name=options["name"]).first()
+        if found is None:
             raise CommandError(f"No resource named {options['name']!r}.")
         slot = 1 if options["slot"] == "key1" else 2
-        key = regenerate_key(resource, slot, acting_user=None)
+        key = regenerate_key(found, slot, acting_user=None)
         self.stdout.write(f"{options['slot']} {key}")
