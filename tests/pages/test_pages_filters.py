@@ -263,7 +263,7 @@ def test_a_profile_removed_since_it_was_chosen_is_refused_at_creation(
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Choose one of:" in html
+    assert "No classifier profile &#x27;cs&#x27;" in html
     assert f'href="{step(acme, "basics")}">fix it</a>' in html
     assert not ContentFilter.objects.filter(name="late").exists()
 
