@@ -29,6 +29,7 @@ urlpatterns = [
     path("access/<uuid:request_id>/deny/", views.deny, name="deny"),
     path("access/<uuid:request_id>/cancel/", views.cancel, name="cancel"),
     path("access/<uuid:request_id>/revoke/", views.revoke, name="revoke"),
+    path("access/<uuid:request_id>/extend/", views.extend, name="extend"),
     path("access/<uuid:request_id>/reviewed/", views.mark_reviewed, name="mark_reviewed"),
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/export.csv", views.audit_export, name="audit_export"),

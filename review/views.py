@@ -549,7 +549,7 @@ def _access_change(
         else:
             messages.success(request, done)
             return _back_from_access(request, access_request)
-    errors = [message for messages_ in form.errors.values() for message in messages_]
+    errors = [str(message) for messages_ in form.errors.values() for message in messages_]
     return _back_from_access(request, access_request, 400, " ".join(errors))
 
 
@@ -621,6 +621,36 @@ def mark_reviewed(request: HttpRequest, request_id: Any) -> HttpResponse:
         )
 
     return _access_change(request, request_id, ReasonForm, act, "Marked reviewed.")
+
+
+@require_POST
+@login_required
+def extend(request: HttpRequest, request_id: Any) -> HttpResponse:
+    """Ask for more time: a new request that needs its own approval; the grant runs on."""
+    grant = get_object_or_404(AccessRequest, pk=request_id, requester=request.user)
+    cap = access.max_minutes_for(request.user, grant.resource)
+    form = AccessRequestForm(
+        {**request.POST.dict(), "scope": grant.scope}, resource=grant.resource, cap=cap
+    )
+    error = ""
+    if form.is_valid():
+        try:
+            access.request_extension(
+                grant,
+                justification=form.cleaned_data["justification"],
+                duration_minutes=form.cleaned_data["duration_minutes"],
+                acting_user=request.user,
+                ip=client_ip(request),
+            )
+        except ValidationError as exc:
+            if _is_conflict(exc):
+                return _my_access_page(request, status=409, error=exc.messages[0])
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, "Extension requested: a review manager decides.")
+            return redirect("review:my_access")
+    errors = [str(text) for texts in form.errors.values() for text in texts]
+    return _my_access_page(request, status=400, error=error or " ".join(errors))
 
 
 @require_http_methods(["GET", "POST"])

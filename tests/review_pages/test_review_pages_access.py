@@ -216,3 +216,18 @@ def test_expired_grants_leave_the_active_list(page_as, eea_reviewer, acme, grant
     with time_machine.travel(timezone.now() + timedelta(minutes=11), tick=False):
         page = client.get("/review/access/").content.decode()
     assert "No active grant." in page
+
+
+def test_extending_a_grant_is_a_new_request(page_as, eea_reviewer, colleague_of_rita, acme, grant):
+    running = grant(eea_reviewer, acme, minutes=30)
+    client = page_as(eea_reviewer)
+    url = f"/review/access/{running.pk}/extend/"
+    assert client.post(url, {"duration_minutes": 999, "justification": "more"}).status_code == 400
+    assert client.post(url, {"duration_minutes": 30, "justification": ""}).status_code == 400
+    assert client.post(url, {"duration_minutes": 30, "justification": "more"}).status_code == 302
+    extension = AccessRequest.objects.get(extends=running)
+    assert extension.status == "pending" and extension.requested_minutes == 30
+    running.refresh_from_db()
+    assert running.status == "approved"
+    assert page_as(colleague_of_rita).post(url, {"duration_minutes": 5}).status_code == 404
+    assert client.get(url).status_code == 405

@@ -141,3 +141,24 @@ def test_non_reviewers_never_reach_content(request, page_as, item, role_fixture)
     ):
         assert response.status_code == (404 if role_fixture == "outsider" else 403)
         assert SECRET not in response.content.decode()
+
+
+def test_purged_content_is_reported_not_shown(page_as, eea_reviewer, item, grant):
+    from review.models import ClassificationEvent
+
+    ClassificationEvent.objects.filter(pk=item.event_id).update(content=None)
+    grant(eea_reviewer, item.resource)
+    response = page_as(eea_reviewer).post(f"/review/items/{item.pk}/reveal/", **HTMX)
+    assert response.status_code == 200 and "purged" in response.content.decode()
+
+
+def test_modified_abuse_monitoring_resource_has_no_reveal(page_as, eea_reviewer, acme, new_item):
+    item = new_item(acme)
+    acme.modified_abuse_monitoring_approved = True
+    acme.save()
+    client = page_as(eea_reviewer)
+    page = client.get(f"/review/items/{item.pk}/").content.decode()
+    assert "no content is stored" in page and "Reveal content" not in page
+    assert "modified abuse monitoring" in client.get(f"/review/r/{acme.pk}/").content.decode()
+    assert client.post(f"/review/items/{item.pk}/reveal/").status_code == 403
+    assert SECRET not in page

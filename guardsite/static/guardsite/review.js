@@ -192,5 +192,19 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", drawCharts);
+  // --- Grant countdowns: "N min" left, refreshed while the page stays open -----------------------
+  function updateCountdowns() {
+    document.querySelectorAll("time[data-countdown]").forEach(function (element) {
+      var left = Math.max(0, Math.floor((Date.parse(element.dateTime) - Date.now()) / 60000));
+      element.textContent = left ? left + " min" : "ended";
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    drawCharts();
+    if (document.querySelector("time[data-countdown]")) {
+      updateCountdowns();
+      window.setInterval(updateCountdowns, 15000);
+    }
+  });
 })();
