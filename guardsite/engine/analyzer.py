@@ -20,7 +20,7 @@ from guardsite.engine.blocklist import CompiledBlocklist
 from guardsite.engine.decision import models_needed
 from guardsite.engine.normalize import NormalizedText, normalize
 from guardsite.engine.profanity import detect_profanity_normalized
-from guardsite.engine.protected import ProtectedIndex
+from guardsite.engine.protected import Fingerprint, ProtectedIndex, text_fingerprint
 from guardsite.engine.types import (
     CATEGORIES,
     Analysis,
@@ -176,12 +176,17 @@ class Analyzer:
         normalized = {False: normalize(text)}
         if "profanity" in parts or any(blocklist.leet for blocklist in blocklists):
             normalized[True] = normalize(text, leet=True)
+        fingerprint = (
+            text_fingerprint(normalized[False])
+            if parts & {"protected_material_text", "protected_material_code"}
+            else None
+        )
         return Analysis(
             categories=self._categories(scores, index, parts),
             jailbreak=self._jailbreak(scores, index, parts),
             indirect_attack=self._indirect(scores, index, parts),
-            protected_material_text=self._protected_text(text, parts),
-            protected_material_code=self._protected_code(text, parts),
+            protected_material_text=self._protected_text(text, parts, fingerprint),
+            protected_material_code=self._protected_code(text, parts, fingerprint),
             blocklist_matches=match_blocklists_normalized(normalized, blocklists),
             profanity=detect_profanity_normalized(normalized[True])
             if "profanity" in parts
@@ -220,16 +225,20 @@ class Analyzer:
             return None
         return tuple(Detection(score, detected) for score, detected in scores.documents[index])
 
-    def _protected_text(self, text: str, parts: frozenset[str]) -> ProtectedTextResult | None:
+    def _protected_text(
+        self, text: str, parts: frozenset[str], fingerprint: Fingerprint | None
+    ) -> ProtectedTextResult | None:
         if "protected_material_text" not in parts:
             return None
-        match = self.protected_index.detect(text, "text")
+        match = self.protected_index.detect(text, "text", fingerprint)
         return match.as_text_result() if match else ProtectedTextResult(detected=False)
 
-    def _protected_code(self, text: str, parts: frozenset[str]) -> ProtectedCodeResult | None:
+    def _protected_code(
+        self, text: str, parts: frozenset[str], fingerprint: Fingerprint | None
+    ) -> ProtectedCodeResult | None:
         if "protected_material_code" not in parts:
             return None
-        match = self.protected_index.detect(text, "code")
+        match = self.protected_index.detect(text, "code", fingerprint)
         return match.as_code_result() if match else ProtectedCodeResult(detected=False)
 
 

@@ -32,7 +32,7 @@ import zlib
 from array import array
 from dataclasses import dataclass, field
 
-from guardsite.engine.normalize import normalize
+from guardsite.engine.normalize import NormalizedText, normalize
 from guardsite.engine.types import (
     CodeCitation,
     ProtectedCodeResult,
@@ -123,11 +123,16 @@ class ProtectedIndex:
         work = _Work(str(work_id), title, kind, source_url, license, len(tokens), hashes)
         self._index_work(work)
 
-    def detect(self, text: str, kind: str = "text") -> ProtectedMatch | None:
-        """The registered work of ``kind`` most extensively reproduced in ``text``, if any."""
+    def detect(
+        self, text: str, kind: str = "text", fingerprint: Fingerprint | None = None
+    ) -> ProtectedMatch | None:
+        """The registered work of ``kind`` most extensively reproduced in ``text``, if any.
+
+        Pass ``fingerprint(normalize(text))`` when checking one text for both kinds: it is the
+        expensive part and the same for both.
+        """
         _check_kind(kind)
-        tokens = _tokens(text)
-        hashes = _shingle_hashes([token for token, _start, _end in tokens])
+        normalized, spans, hashes = fingerprint or text_fingerprint(normalize(text))
         postings = self._postings[kind]
         positions_by_work: dict[int, list[int]] = {}
         for position, shingle in enumerate(hashes):
@@ -139,7 +144,9 @@ class ProtectedIndex:
             first, last = _longest_run(positions)
             run_tokens = last - first + SHINGLE_SIZE
             if run_tokens >= work.min_run and (best is None or run_tokens > best.matched_tokens):
-                start, end = tokens[first][1], tokens[last + SHINGLE_SIZE - 1][2]
+                start, end = normalized.original_span(
+                    spans[first][0], spans[last + SHINGLE_SIZE - 1][1]
+                )
                 best = ProtectedMatch(
                     work.work_id,
                     work.title,
@@ -201,6 +208,17 @@ class ProtectedIndex:
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
         raise ValueError(f"kind must be 'text' or 'code', not {kind!r}")
+
+
+# Normalised text, token spans in it (normalised positions), and the shingle hashes.
+Fingerprint = tuple[NormalizedText, tuple[tuple[int, int], ...], tuple[int, ...]]
+
+
+def text_fingerprint(normalized: NormalizedText) -> Fingerprint:
+    """What detection needs of a text; spans map to the original only for a match."""
+    found = list(_TOKEN.finditer(normalized.text))
+    spans = tuple((match.start(), match.end()) for match in found)
+    return normalized, spans, tuple(_shingle_hashes([match.group() for match in found]))
 
 
 def _tokens(text: str) -> list[tuple[str, int, int]]:
