@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from guardsite.admin_base import ReadOnlyAdmin
 
-from .models import ContentFilter, ContentFilterVersion, FilterBlocklist
+from .models import ContentFilter, ContentFilterVersion, FilterBlocklist, ProtectedWork
 
 
 class AttachmentInline(admin.TabularInline):
@@ -29,3 +29,16 @@ class ContentFilterAdmin(ReadOnlyAdmin):
 class ContentFilterVersionAdmin(ReadOnlyAdmin):
     list_display = ["content_filter", "number", "note", "created_by", "created_at"]
     search_fields = ["content_filter__name"]
+
+
+@admin.register(FilterBlocklist)
+class FilterBlocklistAdmin(ReadOnlyAdmin):
+    list_display = ["content_filter", "blocklist", "direction", "blocking"]
+    list_filter = ["direction", "blocking"]
+
+
+@admin.register(ProtectedWork)
+class ProtectedWorkAdmin(ReadOnlyAdmin):
+    list_display = ["title", "kind", "resource", "license", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["title", "resource__name"]

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from . import actions
 from .admin_base import ReadOnlyAdmin
-from .models import ActivityEntry, Membership, Resource
+from .models import ActivityEntry, ApiKey, Membership, Resource
 
 
 class MembershipInline(admin.TabularInline):
@@ -58,3 +58,10 @@ class ActivityEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "resource", "actor", "action", "target_repr"]
     list_filter = ["action"]
     search_fields = ["target_repr", "resource__name"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ReadOnlyAdmin):
+    # Only the hash is stored and only the prefix is shown; rotate keys with `manage.py resource`.
+    list_display = ["resource", "slot", "prefix", "created_at"]
+    exclude = ["key_hash"]

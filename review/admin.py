@@ -16,6 +16,8 @@ from .models import (
     AuditLogEntry,
     ClassificationEvent,
     EnforcementAction,
+    EventOutbox,
+    FilterFeedback,
     FlaggedItem,
     ItemHistory,
     ItemNote,
@@ -94,3 +96,19 @@ class OwnerReplyAdmin(ReadOnlyAdmin):
 class AppealAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "action", "appellant", "status"]
     list_filter = ["status"]
+
+
+@admin.register(EventOutbox)
+class EventOutboxAdmin(ReadOnlyAdmin):
+    # The payload carries the event's content: only its size and age are shown.
+    exclude = ["payload"]
+    list_display = ["id", "created_at"]
+
+
+@admin.register(FilterFeedback)
+class FilterFeedbackAdmin(ReadOnlyAdmin):
+    # Feedback text was typed into the playground by the resource's own members to be labelled,
+    # unlike monitored traffic; it is shown to staff who curate retraining data.
+    list_display = ["created_at", "resource", "kind", "direction", "filter_name", "reported_by"]
+    list_filter = ["kind", "direction"]
+    search_fields = ["resource__name", "filter_name", "comment"]
