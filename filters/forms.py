@@ -295,8 +295,13 @@ class DeploymentsForm(forms.Form):
         return cleaned
 
 
+# An exported policy is a few kB; this leaves room for long descriptions and many lists.
+MAX_POLICY_CHARS = 200_000
+
+
 class ImportForm(forms.Form):
     policy = forms.CharField(
+        max_length=MAX_POLICY_CHARS,
         label="RAI policy JSON",
         widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
         help_text="Paste an exported policy, or the ARM envelope with “properties”.",
@@ -312,6 +317,9 @@ class ImportForm(forms.Form):
             raise ValidationError(
                 f"This is not valid JSON: {exc.msg} (line {exc.lineno})."
             ) from exc
+        except RecursionError as exc:
+            # Thousands of nested brackets exhaust the decoder's stack; no policy nests so deep.
+            raise ValidationError("This JSON is nested too deeply to be an RAI policy.") from exc
 
 
 # --- Protected material -----------------------------------------------------------------------

@@ -51,7 +51,8 @@ def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE
 
 
 def search_term(request: HttpRequest) -> str:
-    return request.GET.get("q", "").strip()[:200]
+    # PostgreSQL refuses NUL in any text parameter (a 500); no stored name contains one anyway.
+    return request.GET.get("q", "").replace("\x00", "").strip()[:200]
 
 
 def is_htmx(request: HttpRequest) -> bool:
