@@ -1,11 +1,14 @@
 """Content-filter pages: list, detail with versions, the create/edit wizard, import and export.
 
-Wizard state lives in the session, one entry per resource and filter ("new" while creating), so a
-step can be revisited with Back without JavaScript and nothing reaches the database until the
-review step's Create calls create_filter (or update_filter). Each step is validated server-side
-when it is submitted; the final action validates everything again.
+Wizard state lives in the session, one entry per flow: starting the wizard (Create, or Edit)
+issues a token that every step URL carries as ``?flow=``, so two tabs creating filters keep
+separate state. A step can be revisited with Back without JavaScript and nothing reaches the
+database until the review step's Create calls create_filter (or update_filter). Each step is
+validated server-side when it is submitted; the final action validates everything again.
 """
 
+import re
+import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -210,8 +213,30 @@ def filter_import(request: HttpRequest, resource_id: Any) -> HttpResponse:
 # --- The wizard -------------------------------------------------------------------------------
 
 
-def _state_key(resource: Resource, content_filter: ContentFilter | None) -> str:
-    return f"filter-wizard:{resource.pk}:{content_filter.pk if content_filter else 'new'}"
+# A step URL without ?flow= (a bookmark, an old link) uses this shared slot, as before tokens.
+DEFAULT_FLOW = "default"
+FLOW_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
+# Abandoned flows would pile up in the session: only the most recent ones are kept.
+MAX_FLOWS = 10
+FLOWS_KEY = "filter-wizard-flows"
+
+
+def _flow_of(request: HttpRequest) -> str:
+    flow = request.GET.get("flow", "")
+    return flow if FLOW_PATTERN.fullmatch(flow) else DEFAULT_FLOW
+
+
+def _state_key(resource: Resource, content_filter: ContentFilter | None, flow: str) -> str:
+    target = content_filter.pk if content_filter else "new"
+    return f"filter-wizard:{resource.pk}:{target}:{flow}"
+
+
+def _remember_flow(request: HttpRequest, key: str) -> None:
+    """Track the session's wizard entries, dropping the oldest beyond MAX_FLOWS."""
+    keys = [known for known in request.session.get(FLOWS_KEY, []) if known != key] + [key]
+    for stale in keys[:-MAX_FLOWS]:
+        request.session.pop(stale, None)
+    request.session[FLOWS_KEY] = keys[-MAX_FLOWS:]
 
 
 def _initial_state(content_filter: ContentFilter | None) -> dict[str, Any]:
@@ -236,22 +261,29 @@ def _initial_state(content_filter: ContentFilter | None) -> dict[str, Any]:
     }
 
 
-def _step_url(resource: Resource, content_filter: ContentFilter | None, step: str) -> str:
+def _step_url(
+    resource: Resource, content_filter: ContentFilter | None, step: str, flow: str
+) -> str:
     if content_filter is None:
-        return reverse("filters:create_step", args=[resource.pk, step])
-    return reverse("filters:edit_step", args=[resource.pk, content_filter.pk, step])
+        url = reverse("filters:create_step", args=[resource.pk, step])
+    else:
+        url = reverse("filters:edit_step", args=[resource.pk, content_filter.pk, step])
+    return url if flow == DEFAULT_FLOW else f"{url}?flow={flow}"
 
 
 @require_GET
 @login_required
 def wizard_start(request: HttpRequest, resource_id: Any, filter_id: Any = None) -> HttpResponse:
-    """Begin (or begin again) creating or editing: fresh wizard state, then the first step."""
+    """Begin creating or editing: a new flow with fresh wizard state, then the first step."""
     resource = resource_for_editor(request, resource_id)
     content_filter = None
     if filter_id is not None:
         content_filter = get_object_or_404(ContentFilter, resource=resource, pk=filter_id)
-    request.session[_state_key(resource, content_filter)] = _initial_state(content_filter)
-    return redirect(_step_url(resource, content_filter, "basics"))
+    flow = secrets.token_urlsafe(9)
+    key = _state_key(resource, content_filter, flow)
+    request.session[key] = _initial_state(content_filter)
+    _remember_flow(request, key)
+    return redirect(_step_url(resource, content_filter, "basics", flow))
 
 
 def _make_form(step: str, state: dict, resource: Resource, instance: Any, data: Any = None):
@@ -297,11 +329,20 @@ def wizard(
     content_filter = None
     if filter_id is not None:
         content_filter = get_object_or_404(ContentFilter, resource=resource, pk=filter_id)
+    flow = _flow_of(request)
     if step not in STEP_NAMES:
-        return redirect(_step_url(resource, content_filter, "basics"))
-    key = _state_key(resource, content_filter)
+        return redirect(_step_url(resource, content_filter, "basics", flow))
+    key = _state_key(resource, content_filter, flow)
     if key not in request.session:
+        if step == "review" and request.method == "POST":
+            # A second Create (a double-click, a resubmitted tab) after the flow finished: the
+            # filter was saved once already and must not be created or versioned again.
+            messages.info(request, "That wizard was already finished; nothing more was saved.")
+            if content_filter is None:
+                return full_redirect(request, "filters:list", resource.pk)
+            return full_redirect(request, "filters:detail", resource.pk, content_filter.pk)
         request.session[key] = _initial_state(content_filter)
+        _remember_flow(request, key)
     state = request.session[key]
     index = STEP_NAMES.index(step)
     missing = _first_missing(state)
@@ -332,7 +373,7 @@ def wizard(
 
 def _go(request, resource, content_filter, step, state) -> HttpResponse:
     """Move to a step: a redirect without JS; with htmx the step swaps in place, URL pushed."""
-    url = _step_url(resource, content_filter, step)
+    url = _step_url(resource, content_filter, step, _flow_of(request))
     if not is_htmx(request):
         return redirect(url)
     form = _make_form(step, state, resource, content_filter)
@@ -379,7 +420,8 @@ def _render_step(request, resource, content_filter, step, state, form, *, status
         steps=STEPS,
         step=step,
         step_title=dict(STEPS)[step],
-        step_url=_step_url(resource, content_filter, step),
+        step_url=_step_url(resource, content_filter, step, _flow_of(request)),
+        flow=_flow_of(request),
         is_first=step == STEP_NAMES[0],
         form=form,
         restricted_values=RESTRICTED_VALUES,
@@ -450,7 +492,8 @@ def _finish(request, resource, content_filter, state, key) -> HttpResponse:
             status=400,
             action_errors=problems,
         )
-    del request.session[key]
+    request.session.pop(key, None)
+    request.session[FLOWS_KEY] = [k for k in request.session.get(FLOWS_KEY, []) if k != key]
     verb = "Created" if content_filter is None else "Saved"
     messages.success(request, f"{verb} filter '{saved.name}' (version {saved.version}).")
     # With htmx too, leave the wizard entirely: a full navigation to the filter's page.

@@ -32,7 +32,7 @@ def test_create_a_filter_through_the_whole_wizard(live_server, sign_in, owner, a
     page.get_by_role("button", name="Next").click()
 
     expect(page.get_by_role("heading", name="Input filters")).to_be_visible()
-    expect(page).to_have_url(re.compile(r"/new/input/$"))
+    expect(page).to_have_url(re.compile(r"/new/input/\?flow=[\w-]+$"))
     hate = page.locator("fieldset", has=page.locator("legend", has_text=re.compile("^Hate$")))
     hate.get_by_text("High", exact=True).click()
     expect(hate.get_by_role("radio", name="High")).to_be_checked()

@@ -44,10 +44,19 @@ def step(resource, name, content_filter=None) -> str:
     return f"{base(resource)}{content_filter.pk}/edit/{name}/"
 
 
+def start_flow(client, resource, edit=None) -> str:
+    """Open Create (or Edit): the '?flow=…' every step URL of this wizard run carries."""
+    start = f"{base(resource)}{edit.pk}/edit/" if edit else f"{base(resource)}new/"
+    response = client.get(start)
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith(step(resource, "basics", edit) + "?flow=")
+    return location[location.index("?") :]
+
+
 def walk_wizard(client, resource, *, basics, blocklists=None, deployments=None, edit=None):
     """Post every step in order (as a browser without JS would); returns the final response."""
-    start = f"{base(resource)}{edit.pk}/edit/" if edit else f"{base(resource)}new/"
-    assert client.get(start).status_code == 302
+    flow = start_flow(client, resource, edit)
     for name, data in (
         ("basics", basics),
         ("input", INPUT_STEP),
@@ -55,9 +64,10 @@ def walk_wizard(client, resource, *, basics, blocklists=None, deployments=None, 
         ("blocklists", blocklists or {}),
         ("deployments", deployments or {}),
     ):
-        response = client.post(step(resource, name, edit), {**data, "go": "next"})
+        response = client.post(step(resource, name, edit) + flow, {**data, "go": "next"})
         assert response.status_code == 302, response.content.decode()[:3000]
-    return client.post(step(resource, "review", edit), {"go": "create"})
+        assert response["Location"].endswith(flow)
+    return client.post(step(resource, "review", edit) + flow, {"go": "create"})
 
 
 # --- List ---------------------------------------------------------------------------------------
@@ -369,6 +379,71 @@ def test_edit_uses_the_same_steps_and_writes_a_new_version(page_as, editor, stri
     strict.refresh_from_db()
     assert strict.version == 2 and strict.description == "now edited"
     assert strict.prompt_violence == "high"
+
+
+def test_two_tabs_creating_filters_keep_separate_wizards(page_as, owner, acme):
+    client = page_as(owner)
+    first, second = start_flow(client, acme), start_flow(client, acme)
+    assert first != second
+    for flow, name in ((first, "from-tab-one"), (second, "from-tab-two")):
+        client.post(step(acme, "basics") + flow, {"name": name, "go": "next"})
+        client.post(step(acme, "input") + flow, {**INPUT_STEP, "go": "next"})
+        client.post(step(acme, "output") + flow, {**OUTPUT_STEP, "go": "next"})
+        client.post(step(acme, "blocklists") + flow, {"go": "next"})
+        client.post(step(acme, "deployments") + flow, {"go": "next"})
+    assert "from-tab-one" in client.get(step(acme, "review") + first).content.decode()
+    assert "from-tab-two" in client.get(step(acme, "review") + second).content.decode()
+    assert client.post(step(acme, "review") + first, {"go": "create"}).status_code == 302
+    assert client.post(step(acme, "review") + second, {"go": "create"}).status_code == 302
+    names = set(ContentFilter.objects.filter(resource=acme).values_list("name", flat=True))
+    assert names == {"from-tab-one", "from-tab-two"}
+
+
+def test_htmx_steps_keep_the_flow_in_the_pushed_url(page_as, owner, acme):
+    client = page_as(owner)
+    flow = start_flow(client, acme)
+    response = client.post(
+        step(acme, "basics") + flow,
+        {"name": "pushed", "go": "next"},
+        headers={"HX-Request": "true"},
+    )
+    assert response["HX-Push-Url"] == step(acme, "input") + flow
+    assert f'hx-post="{step(acme, "input")}{flow}"' in response.content.decode()
+
+
+def test_a_second_create_after_finishing_saves_nothing_more(page_as, owner, acme, strict):
+    client = page_as(owner)
+    response = walk_wizard(client, acme, basics={"name": "once"})
+    assert response.status_code == 302
+    again = client.post(response.request["PATH_INFO"] + "?" + response.request["QUERY_STRING"])
+    assert again.status_code == 302 and again["Location"] == base(acme)
+    assert ContentFilter.objects.filter(resource=acme, name="once").count() == 1
+    assert "already finished" in client.get(base(acme)).content.decode()
+
+    edited = walk_wizard(client, acme, basics={"name": "strict"}, edit=strict)
+    client.post(edited.request["PATH_INFO"] + "?" + edited.request["QUERY_STRING"])
+    strict.refresh_from_db()
+    assert strict.version == 2  # one edit, one new version, however often Save is sent
+
+
+def test_abandoned_wizards_do_not_pile_up_in_the_session(page_as, owner, acme):
+    client = page_as(owner)
+    flows = [start_flow(client, acme) for _ in range(15)]
+    wizard_keys = [key for key, _ in client.session.items() if key.startswith("filter-wizard:")]
+    assert len(wizard_keys) == 10
+    # The newest flows still work; the oldest start again from an empty first step.
+    html = client.get(step(acme, "basics") + flows[-1]).content.decode()
+    assert "Basic information" in html
+    response = client.get(step(acme, "review") + flows[0])
+    assert response.status_code == 302
+    assert response["Location"] == step(acme, "basics") + flows[0]
+
+
+def test_a_malformed_flow_token_falls_back_to_the_plain_wizard(page_as, owner, acme):
+    client = page_as(owner)
+    response = client.get(step(acme, "basics") + "?flow=../../%00" + "x" * 100)
+    assert response.status_code == 200
+    assert 'action="' + step(acme, "basics") + '"' in response.content.decode()
 
 
 def test_the_wizard_is_for_editors_only(page_as, reviewer, review_manager, strict):
