@@ -102,17 +102,20 @@ def openai_error_response(error: ApiError) -> JsonResponse:
 # --- request parsing -------------------------------------------------------------------------
 
 
-def read_json_object(request: HttpRequest) -> dict[str, Any]:
-    """The body as a JSON object, or an ApiError that says exactly what is wrong with it."""
-    too_large = ApiError(413, "RequestTooLarge", f"The body is over {MAX_BODY_BYTES:,} bytes.")
+def read_json_object(request: HttpRequest, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """The body as a JSON object, or an ApiError that says exactly what is wrong with it.
+
+    A body over ``max_bytes``, or over Django's DATA_UPLOAD_MAX_MEMORY_SIZE, is a 413.
+    """
+    too_large = ApiError(413, "RequestTooLarge", f"The body is over {max_bytes:,} bytes.")
     length = request.headers.get("Content-Length")
-    if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+    if length and length.isdigit() and int(length) > max_bytes:
         raise too_large
     try:
         raw = request.body
     except RequestDataTooBig:
         raise too_large from None
-    if len(raw) > MAX_BODY_BYTES:
+    if len(raw) > max_bytes:
         raise too_large
     if not raw.strip():
         raise bad_request("The request body is empty; a JSON object is required.")
@@ -172,6 +175,29 @@ def check_text(value: str, target: str, max_length: int) -> str:
     if _has_surrogate(value):
         raise bad_request(f"{target} contains an unpaired UTF-16 surrogate escape.", target)
     return value
+
+
+def surrogate_path(value: Any, path: str) -> str | None:
+    """Where in a parsed JSON value a string holds a lone surrogate (``\\ud800``), else None.
+
+    JSON allows such escapes but they are not Unicode text: nothing can encode them as UTF-8, so
+    neither the classifier, the database nor an upstream request can take them.
+    """
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if _has_surrogate(item):
+                return where
+        elif isinstance(item, dict):
+            for key in item:
+                if _has_surrogate(key):
+                    return where or "body"
+            # Reversed onto the stack, so the first offending field in the body is reported.
+            stack.extend((item[key], f"{where}.{key}" if where else key) for key in reversed(item))
+        elif isinstance(item, list):
+            stack.extend((item[index], f"{where}[{index}]") for index in reversed(range(len(item))))
+    return None
 
 
 def _has_surrogate(value: str) -> bool:

@@ -11,7 +11,6 @@ response is closed, after the client has its answer, so recording never delays i
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import db
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
@@ -30,6 +30,7 @@ from review.recording import event_payload, record_events
 
 from . import upstream
 from .auth import RuntimeAccessError, authenticate
+from .errors import ApiError, json_type, read_json_object, surrogate_path
 from .gateway_filtering import (
     Checked,
     Checker,
@@ -266,6 +267,16 @@ def openai_completions(request: HttpRequest) -> HttpResponseBase:
     return _openai(request, COMPLETIONS)
 
 
+@csrf_exempt
+def unknown_route(request: HttpRequest, rest: str = "") -> HttpResponseBase:
+    """Any other URL under /v1/ or /openai/: 404 in the OpenAI shape these clients read."""
+    return openai_error(
+        404,
+        f"Unknown request URL: {request.method} {request.path[:200]}.",
+        code="unknown_url",
+    )
+
+
 def _azure(request: HttpRequest, deployment_name: str, flavor: Flavor) -> HttpResponseBase:
     if not request.GET.get("api-version"):
         return openai_error(
@@ -292,13 +303,22 @@ def _serve(
         resource = authenticate(request)
     except RuntimeAccessError as exc:
         return access_error(exc)
-    body = _json_body(request)
-    if body is None:
-        return openai_error(400, "The request body must be a JSON object.", code="invalid_json")
+    try:
+        body = read_json_object(request, max_bytes=max_body_bytes())
+    except ApiError as error:
+        code = "invalid_json" if error.status == 400 else _BODY_CODES.get(error.code, error.code)
+        return openai_error(error.status, error.message, code=code)
     problem = _validate(body, flavor)
     if problem:
         return openai_error(400, problem[1], code="invalid_value", param=problem[0])
     name = deployment_name_of(body)
+    if not isinstance(name, str):
+        return openai_error(
+            400,
+            f"model must be the deployment name, a string, not {json_type(name)}.",
+            code="invalid_value",
+            param="model",
+        )
     try:
         route = route_for(resource, name, request.headers.get("x-policy-id")) if name else None
     except UnknownPolicy:
@@ -393,10 +413,11 @@ def _event(resource, deployment, policy, direction, checked: Checked, documents=
     return event_payload(
         resource=resource,
         direction=direction,
-        content=checked.text,
+        # PostgreSQL text cannot hold NUL; the filter already saw the original text.
+        content=checked.text.replace("\x00", "\ufffd"),
         filter_config=policy.config,
         deployment_id=deployment.pk if deployment else None,
-        documents=documents,
+        documents=[document.replace("\x00", "\ufffd") for document in documents],
         analysis=checked.analysis.to_dict() if checked.analysis else None,
         decision=checked.decision.results if checked.decision else None,
         filtered=checked.filtered if checked.decision else None,
@@ -406,25 +427,82 @@ def _event(resource, deployment, policy, direction, checked: Checked, documents=
 # --- request helpers -----------------------------------------------------------------------------
 
 
-def _json_body(request: HttpRequest) -> dict | None:
-    try:
-        body = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return body if isinstance(body, dict) else None
+_BODY_CODES = {
+    "RequestTooLarge": "request_too_large",
+    "UnsupportedMediaType": "unsupported_media_type",
+}
+
+
+def max_body_bytes() -> int:
+    """Chat prompts may be long: the gateway takes bodies up to Django's upload limit."""
+    return int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 5 * 1024 * 1024)
 
 
 def _validate(body: dict, flavor: Flavor) -> tuple[str, str] | None:
     """(param, message) for a request the upstream should never see."""
     if flavor is CHAT:
-        messages = body.get("messages")
-        if not isinstance(messages, list) or not messages:
-            return "messages", "messages must be a non-empty array."
-    elif not isinstance(body.get("prompt"), str | list):
-        return "prompt", "prompt must be a string or an array of strings."
+        problem = _messages_problem(body.get("messages"))
+    else:
+        problem = _prompt_problem(body.get("prompt"))
+    if problem:
+        return problem
     n = body.get("n", 1)
     if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 128:
         return "n", "n must be an integer from 1 to 128."
     if not isinstance(body.get("stream", False), bool):
         return "stream", "stream must be a boolean."
+    if not isinstance(body.get("stream_options") or {}, dict):
+        return "stream_options", "stream_options must be an object."
+    # Not Unicode text: the filter cannot score it and it cannot be sent upstream as UTF-8.
+    where = surrogate_path(body, "")
+    if where:
+        return where, f"{where} contains an unpaired UTF-16 surrogate escape."
     return None
+
+
+def _messages_problem(messages: Any) -> tuple[str, str] | None:
+    """Every message an object with a string role; every text part's text a string.
+
+    A text the filter cannot read must not reach the upstream unread: what is not a string where
+    text belongs is refused rather than skipped.
+    """
+    if not isinstance(messages, list) or not messages:
+        return "messages", "messages must be a non-empty array."
+    for index, message in enumerate(messages):
+        where = f"messages[{index}]"
+        if not isinstance(message, dict):
+            return where, f"{where} must be an object, not {json_type(message)}."
+        if not isinstance(message.get("role"), str):
+            return f"{where}.role", f"{where}.role must be a string."
+        content = message.get("content")
+        if content is None or isinstance(content, str):
+            continue
+        if not isinstance(content, list):
+            return (
+                f"{where}.content",
+                f"{where}.content must be a string or an array of content parts, "
+                f"not {json_type(content)}.",
+            )
+        for number, part in enumerate(content):
+            at = f"{where}.content[{number}]"
+            if not isinstance(part, dict) or not isinstance(part.get("type"), str):
+                return at, f"{at} must be an object with a string type."
+            if part["type"] == "text" and not isinstance(part.get("text"), str):
+                return f"{at}.text", f"{at}.text must be a string."
+    return None
+
+
+def _prompt_problem(prompt: Any) -> tuple[str, str] | None:
+    """A string or an array of strings; token arrays are refused, the filter cannot read them."""
+    if isinstance(prompt, str):
+        return None
+    if isinstance(prompt, list):
+        for index, item in enumerate(prompt):
+            if not isinstance(item, str):
+                return (
+                    f"prompt[{index}]",
+                    f"prompt[{index}] must be a string, not {json_type(item)}; token arrays "
+                    "are not supported because the content filter cannot read them.",
+                )
+        return None
+    return "prompt", "prompt must be a string or an array of strings."

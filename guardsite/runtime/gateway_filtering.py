@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models.signals import post_delete, post_save
 
 from deployments.models import Deployment
@@ -28,7 +29,7 @@ from guardsite import classification
 from guardsite.engine.analyzer import Analyzer, analysis_wants
 from guardsite.engine.decision import Decision, decide
 from guardsite.engine.types import Analysis
-from guardsite.models import Resource
+from guardsite.models import NAME_VALIDATOR, Resource
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,11 @@ DOCUMENTS = re.compile(r'"""\s*<documents>(.*?)</documents>\s*"""', re.DOTALL)
 # pure computation runs there: the database work (blocklists, protected works) stays in the
 # request thread, so no connection is ever opened by a pool thread.
 _pool = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="gs-filter")
+
+
+DEPLOYMENT_NAME = re.compile(r"[0-9A-Za-z._~-]+")
+MAX_DEPLOYMENT_NAME = Deployment._meta.get_field("name").max_length or 64
+MAX_FILTER_NAME = ContentFilter._meta.get_field("name").max_length or 64
 
 
 class UnknownPolicy(Exception):
@@ -67,6 +73,8 @@ def resolve_policy(
 ) -> Policy:
     """``x-policy-id`` names a filter of the same resource (or the built-in one) for one call."""
     if policy_name:
+        if len(policy_name) > MAX_FILTER_NAME or "\x00" in policy_name:
+            raise UnknownPolicy(policy_name[:MAX_FILTER_NAME])  # no filter can have this name
         content_filter = (
             ContentFilter.objects.filter(resource=resource, name=policy_name).first()
             or ContentFilter.objects.filter(
@@ -242,6 +250,8 @@ def route_for(resource: Resource, deployment_name: str, policy_name: str | None)
     """The deployment and policy of a call, None for an unknown deployment; raises UnknownPolicy."""
     seconds = float(getattr(settings, "GUARDSITE_GATEWAY_CACHE_SECONDS", 5.0))
     key = (resource.pk, deployment_name, policy_name or "")
+    if not _possible_deployment_name(deployment_name):
+        return None  # no deployment can have this name: no query (a NUL would break it)
     now = time.monotonic()
     with _routes_lock:
         cached = _routes.get(key)
@@ -262,6 +272,18 @@ def route_for(resource: Resource, deployment_name: str, policy_name: str | None)
                 _routes.clear()
             _routes[key] = (now + seconds, route)
     return route
+
+
+def _possible_deployment_name(name: str) -> bool:
+    """Deployment names are 1 to 64 of ``0-9A-Za-z._~-`` (deployments.models)."""
+    if not 0 < len(name) <= MAX_DEPLOYMENT_NAME:
+        return False
+    try:
+        NAME_VALIDATOR(name)
+    except ValidationError:
+        return False
+    # The validator's ``$`` also matches before a final newline.
+    return DEPLOYMENT_NAME.fullmatch(name) is not None
 
 
 def clear_route_cache(**_: object) -> None:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import gateway
 from .moderations import create_moderation
@@ -17,4 +17,6 @@ urlpatterns: list = [
     path("v1/chat/completions", gateway.openai_chat_completions, name="gateway-chat"),
     path("v1/completions", gateway.openai_completions, name="gateway-completions"),
     path("v1/moderations", create_moderation, name="moderations"),
+    # Last: whatever else is under these prefixes is an unknown route of the OpenAI surfaces.
+    re_path(r"^(?:v1|openai)(?:/(?P<rest>.*))?$", gateway.unknown_route, name="gateway-unknown"),
 ]
