@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -66,6 +67,7 @@ API_VERSIONS = GA_VERSIONS + PREVIEW_VERSIONS
 REGEX_VERSIONS = frozenset(API_VERSIONS) - {"2023-10-01"}
 
 MAX_TEXT = 10_000
+NAME_CHARACTERS = re.compile(r"[0-9A-Za-z._~-]+")
 MAX_DOCUMENTS = 5
 MAX_BLOCKLIST_NAMES = 10
 MAX_ITEMS_PER_CALL = 100
@@ -235,6 +237,9 @@ def _blocklists_for_analysis(resource: Resource, names: list[str]) -> list[Block
     """The named lists: the resource's own, or a built-in list (``Profanity``) of that name."""
     if not names:
         return []
+    for index, name in enumerate(names):
+        # A name no list can have is refused before it reaches the database (a NUL breaks it).
+        _valid_name(name, f"blocklistNames[{index}]")
     found: dict[str, Blocklist] = {}
     rows = Blocklist.objects.filter(Q(resource=resource) | Q(resource__isnull=True), name__in=names)
     for blocklist in rows.only("id", "name", "resource_id"):
@@ -436,23 +441,26 @@ def record_after_response(response: HttpResponse, payloads: list[dict[str, Any]]
 # --- blocklists ------------------------------------------------------------------------------
 
 
-def _valid_name(name: str) -> str:
+def _valid_name(name: str, target: str = "blocklistName") -> str:
     if len(name) > MAX_NAME:
         raise ApiError(
             400,
             "InvalidResourceName",
             f"A blocklist name has at most {MAX_NAME} characters; this one has {len(name)}.",
-            target="blocklistName",
+            target=target,
         )
     try:
         NAME_VALIDATOR(name)
+        # The validator's ``$`` also matches before a final newline: "abc\n" must not pass.
+        if not NAME_CHARACTERS.fullmatch(name):
+            raise ValidationError("not a name")
     except ValidationError:
         raise ApiError(
             400,
             "InvalidResourceName",
             f"The blocklist name {name!r} is not valid: use 1 to {MAX_NAME} letters, digits, "
             "'.', '_', '~' and '-'.",
-            target="blocklistName",
+            target=target,
         ) from None
     return name
 
@@ -510,6 +518,8 @@ def _create_or_update_blocklist(
         )
     if "description" in body and body["description"] is not None:
         description: str | None = string_field(body, "description", max_length=MAX_DESCRIPTION)
+        if description and "\x00" in description:
+            raise bad_request("description contains a NUL character.", "description")
     else:
         description = None  # merge-patch: absent or null leaves the description as it is
     existing = Blocklist.objects.filter(resource=resource, name=name).first()

@@ -32,6 +32,7 @@ from guardsite.runtime.errors import (
     openai_error_response,
     read_json_object,
 )
+from guardsite.runtime.gateway_filtering import MAX_FILTER_NAME
 from review.recording import event_payload
 
 MAX_INPUTS = 32
@@ -133,11 +134,14 @@ def _policy(request: HttpRequest, resource: Resource) -> dict[str, Any]:
     name = request.headers.get("x-policy-id", "").strip()
     if not name:
         return default_config()
-    content_filter = (
-        ContentFilter.objects.filter(Q(resource=resource) | Q(resource__isnull=True), name=name)
-        .order_by("resource_id")  # the resource's own filter before a built-in of that name
-        .first()
-    )
+    if len(name) > MAX_FILTER_NAME or "\x00" in name:  # no filter can have this name
+        content_filter = None
+    else:
+        content_filter = (
+            ContentFilter.objects.filter(Q(resource=resource) | Q(resource__isnull=True), name=name)
+            .order_by("resource_id")  # the resource's own filter before a built-in of that name
+            .first()
+        )
     if content_filter is None:
         raise ApiError(
             400,
