@@ -7,7 +7,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 NAME_VALIDATOR = RegexValidator(
-    r"^[0-9A-Za-z._~-]+$",
+    # \Z, not $: "$" also matches before a final newline, which would let "name\n" through.
+    r"\A[0-9A-Za-z._~-]+\Z",
     "Use only letters, digits, '.', '_', '~' and '-'.",
 )
 
