@@ -8,7 +8,12 @@ with one detail per field, so REST and pages enforce the same rules with the sam
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    FieldDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, pagination, status
@@ -32,10 +37,17 @@ STATUS_CODES = {
 }
 
 
+def _encodable(text: str) -> str:
+    """The text, with lone surrogates spelled out: messages echo input, and UTF-8 refuses them."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def error_body(code: str, message: str, details: list[dict[str, str]] | None = None) -> dict:
-    error: dict[str, Any] = {"code": code, "message": message}
+    error: dict[str, Any] = {"code": code, "message": _encodable(message)}
     if details:
-        error["details"] = details
+        error["details"] = [
+            {key: _encodable(value) for key, value in detail.items()} for detail in details
+        ]
     return {"error": error}
 
 
@@ -70,7 +82,19 @@ def details_from(errors: Any, target: str = "") -> list[dict[str, str]]:
     return [{"target": target, "message": str(errors)}]
 
 
+def _too_deep_to_parse(exc: Exception) -> bool:
+    """The JSON parser ran out of stack on a deeply nested body (json's own message)."""
+    return isinstance(exc, RecursionError) and "decoding a JSON" in str(exc)
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    # Raised by Django while reading the body, so they never reach a view as DRF errors.
+    if isinstance(exc, RequestDataTooBig):
+        return error_response(413, "The request body is too large.")
+    if isinstance(exc, SuspiciousOperation):
+        return error_response(400, str(exc) or "The request is not valid.")
+    if _too_deep_to_parse(exc):
+        return error_response(400, "JSON parse error - the body is nested too deeply.")
     if isinstance(exc, DjangoValidationError):
         details = details_from(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
         status_code = 409 if getattr(exc, "code", None) in CONFLICT_CODES else 400
@@ -105,6 +129,41 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
     ordering = "-created_at"
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request):
+        """The cursor, refused as a 400 on the cursor parameter when it cannot be used.
+
+        DRF answers 404 for a cursor it cannot read, and takes the position of one it can read
+        as it comes: a forged position ("p=x" where the ordering is a number or a date) then
+        fails when the queryset is filtered by it, a 500 or a message naming a model field.
+        """
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound as exc:
+            raise self._invalid_cursor() from exc
+        if cursor is not None and cursor.position is not None:
+            field = self._ordering_field()
+            if field is not None:
+                try:
+                    field.get_prep_value(field.to_python(cursor.position))
+                except (ValueError, TypeError, DjangoValidationError) as exc:
+                    raise self._invalid_cursor() from exc
+        return cursor
+
+    def _ordering_field(self) -> Any:
+        ordering = self.ordering if isinstance(self.ordering, str) else self.ordering[0]
+        model = getattr(self, "_model", None)
+        try:
+            return model._meta.get_field(ordering.lstrip("-")) if model else None
+        except FieldDoesNotExist:
+            return None
+
+    def _invalid_cursor(self) -> exceptions.ValidationError:
+        return exceptions.ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
 
 
 def json_404(request, exception=None):
