@@ -28,11 +28,11 @@ from guardsite.access import is_staff, require_edit_config
 from guardsite.api import CursorPagination
 from guardsite.api_views import RESOURCE_ID, ResourceScopedMixin
 from guardsite.models import Resource
-from guardsite.serializers import error_responses
+from guardsite.serializers import error_responses, refuse_unstorable_text
 
 from . import actions
 from .actions import Attachment, FilterData
-from .config import export_rai_policy, parse_rai_policy
+from .config import RAI_MODES, export_rai_policy, parse_rai_policy
 from .models import DIRECTIONS, ContentFilter, ContentFilterVersion, ProtectedWork
 from .protected import add_protected_work, add_protected_works, delete_protected_work
 from .serializers import (
@@ -159,9 +159,15 @@ class FilterViewSet(ResourceScopedMixin, viewsets.ModelViewSet):
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[JSONParser])
     def import_policy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         policy = request.data
+        refuse_unstorable_text(policy)
         name = policy.get("name") if isinstance(policy, dict) else None
         if not isinstance(name, str) or not name.strip():
             raise ValidationError({"name": "The policy needs a name for the new filter."})
+        body = policy.get("properties", policy)
+        if isinstance(body, dict) and not isinstance(body.get("mode", ""), str):
+            # parse_rai_policy looks the mode up in a dict: an object there is unhashable.
+            where = "properties.mode" if "properties" in policy else "mode"
+            raise ValidationError({where: f"mode must be one of {', '.join(RAI_MODES.values())}."})
         values, wanted = parse_rai_policy(policy)
         attachments = actions.resolve_blocklists(self.resource, wanted, by="name")
         data = FilterData(name=name, settings=values, attachments=attachments)

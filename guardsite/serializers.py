@@ -46,11 +46,22 @@ class StrictSerializer(serializers.Serializer):
 
 
 class IndexedListSerializer(serializers.ListSerializer):
-    """Errors of a list of objects as a list by position, so their targets read `items[3].text`.
+    """A list of whole objects; errors by position, so their targets read `items[3].text`.
 
     DRF 3.18 reports them as a dict keyed by index, which guardsite.api.details_from would name
     `items.text`, losing which item was wrong.
     """
+
+    def run_child_validation(self, data: Any) -> Any:
+        # An item of a list is a whole object even in a partial update of its parent: DRF skips
+        # every required check under a partial root, so `[{}]` would pass without its `id`.
+        root = self.root
+        partial = getattr(root, "partial", False)
+        root.partial = False
+        try:
+            return super().run_child_validation(data)
+        finally:
+            root.partial = partial
 
     def to_internal_value(self, data: Any) -> Any:
         try:
@@ -61,6 +72,26 @@ class IndexedListSerializer(serializers.ListSerializer):
                 positions = range(len(data))
                 raise serializers.ValidationError([detail.get(i, {}) for i in positions]) from exc
             raise
+
+
+def refuse_unstorable_text(data: Any, target: str = "") -> None:
+    """Refuse NUL and lone surrogate characters anywhere in a JSON body read without a serializer.
+
+    DRF's CharField refuses both; a body parsed by hand (an imported RAI policy) must too, or
+    PostgreSQL and UTF-8 refuse them later with a 500.
+    """
+    if isinstance(data, str):
+        if "\x00" in data:
+            raise serializers.ValidationError({target: ["Null characters are not allowed."]})
+        if any(0xD800 <= ord(char) <= 0xDFFF for char in data):
+            raise serializers.ValidationError({target: ["Surrogate characters are not allowed."]})
+    elif isinstance(data, Mapping):
+        for key, value in data.items():
+            refuse_unstorable_text(key, target)  # the key is not echoed: it cannot be encoded
+            refuse_unstorable_text(value, f"{target}.{key}" if target else str(key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            refuse_unstorable_text(value, f"{target}[{index}]")
 
 
 # The error body every endpoint answers with; documented once, used in every extend_schema.
