@@ -80,6 +80,14 @@ class ReviewAPIMixin:
         return bool(getattr(self, "swagger_fake_view", False))
 
 
+def _query_filter(request: Request, field: str) -> str | None:
+    """A filter from the query string; a NUL character cannot be stored, so none can match it."""
+    value = request.query_params.get(field)
+    if value and "\x00" in value:
+        raise exceptions.ValidationError({field: ["Null characters are not allowed."]})
+    return value or None
+
+
 def _resource_param(request: Request, required: bool = False) -> Resource | None:
     value = request.query_params.get("resource") or (
         request.data.get("resource") if isinstance(request.data, dict) else None
@@ -118,12 +126,11 @@ class FlaggedItemViewSet(ReviewAPIMixin, viewsets.ReadOnlyModelViewSet):
         if self.is_schema_view():
             return FlaggedItem.objects.none()
         items = services.visible_items(self.request.user).select_related("claimed_by", "decided_by")
-        params = self.request.query_params
-        if params.get("resource"):
+        if self.request.query_params.get("resource"):
             items = items.filter(resource=_resource_param(self.request))
         for field in ("status", "stage", "case", "category"):
-            if params.get(field):
-                items = items.filter(**{field: params[field]})
+            if value := _query_filter(self.request, field):
+                items = items.filter(**{field: value})
         return items
 
     def get_item(self) -> FlaggedItem:
@@ -334,8 +341,8 @@ class AbuseCaseViewSet(ReviewAPIMixin, viewsets.ReadOnlyModelViewSet):
             cases = cases.filter(resource__in=services.review_resources(self.request.user))
         if self.request.query_params.get("resource"):
             cases = cases.filter(resource=_resource_param(self.request))
-        if self.request.query_params.get("status"):
-            cases = cases.filter(status=self.request.query_params["status"])
+        if value := _query_filter(self.request, "status"):
+            cases = cases.filter(status=value)
         return cases
 
     @extend_schema(
@@ -402,8 +409,8 @@ class AccessRequestViewSet(
             requests = requests.filter(Q(requester=user) | Q(resource__in=managed))
         if self.request.query_params.get("resource"):
             requests = requests.filter(resource=_resource_param(self.request))
-        if self.request.query_params.get("status"):
-            requests = requests.filter(status=self.request.query_params["status"])
+        if value := _query_filter(self.request, "status"):
+            requests = requests.filter(status=value)
         return requests
 
     def _case(self, resource: Resource, case_id: Any) -> AbuseCase | None:
@@ -565,8 +572,8 @@ def _audit_entries(request: Request) -> QuerySet[AuditLogEntry]:
         )
         entries = entries.filter(resource__in=managed)
     for field in ("action", "target_id"):
-        if request.query_params.get(field):
-            entries = entries.filter(**{field: request.query_params[field]})
+        if value := _query_filter(request, field):
+            entries = entries.filter(**{field: value})
     return entries
 
 
