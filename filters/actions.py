@@ -79,11 +79,13 @@ def validate_filter_data(
             NAME_VALIDATOR(name)
         except ValidationError as exc:
             add("name", exc.messages[0])
-        same_name = ContentFilter.objects.filter(resource=resource, name=name)
-        if instance is not None:
-            same_name = same_name.exclude(pk=instance.pk)
-        if same_name.exists():
-            add("name", f"Resource '{resource}' already has a filter named '{name}'.")
+        else:
+            # Only a valid name is looked up: PostgreSQL refuses NUL even in a query.
+            same_name = ContentFilter.objects.filter(resource=resource, name=name)
+            if instance is not None:
+                same_name = same_name.exclude(pk=instance.pk)
+            if same_name.exists():
+                add("name", f"Resource '{resource}' already has a filter named '{name}'.")
     if len(data.description) > 1024:
         add("description", "A description has at most 1,024 characters.")
 

@@ -126,7 +126,7 @@ def parse_rai_policy(policy: Any) -> tuple[dict[str, str], list[tuple[str, str, 
 
     mode = body.get("mode", "Default")
     modes = {rai: mode_value for mode_value, rai in RAI_MODES.items()}
-    if mode not in modes:
+    if not isinstance(mode, str) or mode not in modes:
         errors.append(f"mode must be one of {', '.join(modes)}, not {mode!r}.")
     else:
         values["streaming_mode"] = modes[mode]
@@ -140,7 +140,7 @@ def parse_rai_policy(policy: Any) -> tuple[dict[str, str], list[tuple[str, str, 
         if not isinstance(entry, dict):
             errors.append(f"{where} must be an object.")
             continue
-        key = RAI_KEYS.get(str(entry.get("name", "")).lower())
+        key = RAI_KEYS.get(str(entry.get("name", "")).lower())  # str(): a list is no name
         direction = sources.get(str(entry.get("source", "")).lower())
         if key is None:
             errors.append(f"{where}: unknown filter name {entry.get('name')!r}.")
