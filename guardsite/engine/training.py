@@ -308,7 +308,12 @@ def train(
     digest.update(json.dumps(manifest, sort_keys=True).encode())
     manifest["model_version"] = digest.hexdigest()[:12]
 
-    report = _evaluate(rows, all_scores, manifest)
+    report = _evaluate(
+        rows,
+        all_scores,
+        manifest,
+        _severity_thresholds(rows, all_scores, include_held_out=False),
+    )
     manifest["metrics"] = report
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     if model_card is not None:
@@ -358,13 +363,21 @@ def _score_rows(features, dense_weights, sparse_weights, bias) -> np.ndarray:
     return sigmoid(linear_scores(dense, rows, cols, values, dense_weights, sparse_weights, bias))
 
 
-def _severity_thresholds(rows: list[Row], scores: np.ndarray) -> dict[str, list[float]]:
+def _severity_thresholds(
+    rows: list[Row], scores: np.ndarray, *, include_held_out: bool = True
+) -> dict[str, list[float]]:
+    """The shipped fit uses every authored text; the evaluation refits without the held-out ones,
+    so the severity figures reported for those texts come from a fit that never saw them."""
     rng = np.random.default_rng(0)
     result = {}
     for h, category in enumerate(CATEGORIES):
         idx, levels, weights = [], [], []
         for i, row in enumerate(rows):
-            if row.source == "authored" and row.labels.get(category) is not None:
+            if (
+                row.source == "authored"
+                and (include_held_out or row.split != "test")
+                and row.labels.get(category) is not None
+            ):
                 level = row.level if row.category == category else "safe"
                 idx.append(i)
                 levels.append(LEVEL_SEVERITY[str(level)])
@@ -408,7 +421,7 @@ def _summary(labels: np.ndarray, scores: np.ndarray, threshold: float = 0.5) -> 
     }
 
 
-def _evaluate(rows: list[Row], scores: np.ndarray, manifest: dict) -> dict:
+def _evaluate(rows: list[Row], scores: np.ndarray, manifest: dict, held_out_severity: dict) -> dict:
     report: dict = {"heads": {}, "by_source": {}, "by_language": {}, "severity": {}}
     thresholds = {
         "attack": manifest["attack_threshold"],
@@ -457,7 +470,7 @@ def _evaluate(rows: list[Row], scores: np.ndarray, manifest: dict) -> dict:
         ]
         if not held:
             continue
-        thresholds_c = np.asarray(manifest["severity_thresholds"][category])
+        thresholds_c = np.asarray(held_out_severity[category])
         predicted = np.searchsorted(thresholds_c, scores[[i for i, _ in held], h], side="right")
         expected = np.asarray([LEVEL_SEVERITY[str(row.level)] for _, row in held])
         bucket_error = np.abs(predicted // 2 - expected // 2)
@@ -675,8 +688,9 @@ exists), deepset (de) and the authored files.
 
 ### Severity on held-out authored texts
 
-Buckets: safe (0-1), low (2-3), medium (4-5), high (6-7). The severity thresholds were fitted on
-all authored texts, these included, so the figures are optimistic.
+Buckets: safe (0-1), low (2-3), medium (4-5), high (6-7). These figures come from a severity fit
+on the training authored texts only, so these held-out texts took no part in it; the shipped
+thresholds are then refitted on every authored text.
 
 {{severity}}
 
