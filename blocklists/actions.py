@@ -171,8 +171,10 @@ def add_items(
     resource = blocklist.resource
     assert resource is not None  # built-in lists were refused above
     with transaction.atomic():
-        # Serialise writers per resource so the 10,000-item limit holds under concurrency.
-        Resource.objects.select_for_update().filter(pk=resource.pk).first()
+        # Serialise writers per resource so the 10,000-item limit holds under concurrency. NO KEY
+        # UPDATE: it still lets other transactions insert rows that point at the resource (the
+        # activity log), so a concurrent description edit cannot deadlock with this one.
+        Resource.objects.select_for_update(no_key=True).filter(pk=resource.pk).first()
         existing = {
             (row.text, row.is_regex): row
             for row in BlocklistItem.objects.filter(

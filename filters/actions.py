@@ -229,6 +229,12 @@ def restore_filter_version(
 def delete_filter(content_filter: ContentFilter, *, acting_user: Any) -> None:
     _refuse_builtin(content_filter)
     with transaction.atomic():
+        # Lock the filter first, as update_filter does, so a concurrent edit finishes writing its
+        # version before the delete (or the delete wins and the edit finds no filter).
+        locked = ContentFilter.objects.select_for_update().filter(pk=content_filter.pk).first()
+        if locked is None:
+            return  # deleted meanwhile by someone else: the outcome asked for holds
+        content_filter = locked
         deployments = list(
             content_filter.deployments.select_for_update().values_list("name", flat=True)
         )

@@ -188,7 +188,11 @@ def parse_rai_policy(policy: Any) -> tuple[dict[str, str], list[tuple[str, str, 
         if direction is None:
             errors.append(f"{where}: source must be 'Prompt' or 'Completion'.")
             continue
-        attachments.append((entry["blocklistName"], direction, bool(entry.get("blocking", True))))
+        blocking = entry.get("blocking", True)
+        if not isinstance(blocking, bool):
+            errors.append(f"{where}: blocking must be true or false.")
+            continue
+        attachments.append((entry["blocklistName"], direction, blocking))
 
     if errors:
         raise ValidationError(errors)

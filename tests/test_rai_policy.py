@@ -18,6 +18,7 @@ from filters.config import parse_rai_policy
         {"contentFilters": "Hate"},
         {"customBlocklists": [{"blocklistName": ["x"], "source": "Prompt"}]},
         {"customBlocklists": {"blocklistName": "x"}},
+        {"customBlocklists": [{"blocklistName": "x", "source": "Prompt", "blocking": "false"}]},
     ],
 )
 def test_odd_values_are_validation_errors(properties):
