@@ -21,13 +21,14 @@ class WorkerProcess:
         self.queue = queue
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> None:
+    def start(self, *, database_query: str = "") -> None:
+        """database_query: extra DATABASE_URL query, e.g. a lock timeout for the worker."""
         database = connection.settings_dict
         env = {
             **os.environ,
             "DATABASE_URL": (
                 f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
-                f"{database['PORT'] or 5432}/{database['NAME']}"
+                f"{database['PORT'] or 5432}/{database['NAME']}{database_query}"
             ),
             "CELERY_QUEUE": self.queue,
             "CELERY_TASK_ALWAYS_EAGER": "false",

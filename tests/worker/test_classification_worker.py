@@ -1,5 +1,7 @@
 """Recorded events are classified by a real Celery worker, exactly once, even when it dies."""
 
+import time
+
 import psycopg
 from django.db import connection
 
@@ -96,3 +98,33 @@ def test_worker_killed_mid_batch_loses_nothing_and_stores_each_event_once(worker
     wait_until(lambda: _classified(ids) == 250, timeout=120, what="the redelivered batch")
     attempts = ClassificationEvent.objects.filter(pk__in=ids).values_list("attempts", flat=True)
     assert sorted(set(attempts)) == [1]
+
+
+def test_a_batch_that_meets_a_database_error_is_retried_with_backoff(worker):
+    resource = Resource.objects.create(name="acme")
+    warm_up = [str(event.pk) for event in _events(resource, 1)]
+    ids = [str(event.pk) for event in _events(resource, 5)]
+    # Restart the worker with a short lock timeout and wait until it has done some work; then
+    # hold a table lock for longer than the timeout: the first attempt fails with a database
+    # error, and only a retry can store the batch.
+    worker.stop()
+    worker.start(database_query="?options=-c%20lock_timeout%3D300")
+    classify_events.delay(warm_up)
+    wait_until(lambda: _classified(warm_up) == 1, what="the worker to be ready")
+    database = connection.settings_dict
+    blocker = psycopg.connect(
+        host=database["HOST"] or "127.0.0.1",
+        port=database["PORT"] or 5432,
+        user=database["USER"],
+        dbname=database["NAME"],
+    )
+    try:
+        blocker.execute("LOCK TABLE review_classificationevent IN ACCESS EXCLUSIVE MODE")
+        classify_events.delay(ids)
+        time.sleep(2)  # the first attempt times out on the lock meanwhile
+    finally:
+        blocker.rollback()
+        blocker.close()
+    wait_until(lambda: _classified(ids) == 5, timeout=30, what="the retried batch to be stored")
+    attempts = ClassificationEvent.objects.filter(pk__in=ids).values_list("attempts", flat=True)
+    assert set(attempts) == {1}
