@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -39,6 +39,16 @@ DEFAULT_MAX_MINUTES = {"reviewer": 240, "review_manager": 480, "staff": 480}
 def conflict(message: str, code: str) -> ValidationError:
     assert code in CONFLICT_CODES
     return ValidationError(message, code=code)
+
+
+def transition(
+    instance: Model, allowed: QuerySet, updates: dict[str, Any], conflict_message: str, code: str
+) -> None:
+    """Update ``instance``'s row only while it is still in ``allowed`` (its from-state), then
+    refresh it. Zero rows means someone else changed it first: raise the 409 conflict."""
+    if allowed.filter(pk=instance.pk).update(**updates) != 1:
+        raise conflict(conflict_message, code)
+    instance.refresh_from_db()
 
 
 # --- Audit -----------------------------------------------------------------------------------
@@ -132,6 +142,13 @@ def max_minutes_for(user: AnyUser, resource: Resource) -> int:
 
 
 # --- Requests and grants ---------------------------------------------------------------------
+
+
+NOT_PENDING = "This request is no longer pending."
+
+
+def _pending() -> QuerySet[AccessRequest]:
+    return AccessRequest.objects.filter(status=AccessRequest.Status.PENDING)
 
 
 def _request_ttl() -> timedelta:
@@ -232,6 +249,28 @@ def request_extension(
     )
 
 
+def _audit_and_notify(
+    access_request: AccessRequest,
+    *,
+    acting_user: Any,
+    action: str,
+    grant: AccessRequest | None = None,
+    ip: str | None = None,
+    details: dict | None = None,
+) -> None:
+    """The audit row of a decision on a request, and the requester's email once it commits."""
+    audit(
+        actor=acting_user,
+        action=action,
+        target=access_request,
+        resource=access_request.resource,
+        grant=grant,
+        ip=ip,
+        details=details,
+    )
+    transaction.on_commit(functools.partial(notifications.access_decided, access_request.pk))
+
+
 def _require_approver(access_request: AccessRequest, user: AnyUser) -> None:
     if access_request.requester_id == user.pk:
         raise PermissionDenied("You cannot approve or deny your own access request.")
@@ -259,32 +298,29 @@ def approve_access_request(
         )
     now = timezone.now()
     with transaction.atomic():
-        changed = AccessRequest.objects.filter(
-            pk=access_request.pk,
-            status=AccessRequest.Status.PENDING,
-            request_expires_at__gt=now,
-        ).update(
-            status=AccessRequest.Status.APPROVED,
-            decided_by=acting_user,
-            decided_at=now,
-            decision_reason=reason,
-            granted_minutes=minutes,
-            starts_at=now,
-            expires_at=now + timedelta(minutes=minutes),
+        transition(
+            access_request,
+            _pending().filter(request_expires_at__gt=now),
+            {
+                "status": AccessRequest.Status.APPROVED,
+                "decided_by": acting_user,
+                "decided_at": now,
+                "decision_reason": reason,
+                "granted_minutes": minutes,
+                "starts_at": now,
+                "expires_at": now + timedelta(minutes=minutes),
+            },
+            NOT_PENDING,
+            "not_pending",
         )
-        if changed != 1:
-            raise conflict("This request is no longer pending.", "not_pending")
-        access_request.refresh_from_db()
-        audit(
-            actor=acting_user,
+        _audit_and_notify(
+            access_request,
+            acting_user=acting_user,
             action="access.approved",
-            target=access_request,
-            resource=access_request.resource,
             grant=access_request,
             ip=ip,
             details={"minutes": minutes, "requested": access_request.requested_minutes},
         )
-        transaction.on_commit(lambda: notifications.access_decided(access_request.pk))
     return access_request
 
 
@@ -294,26 +330,25 @@ def deny_access_request(
     _require_approver(access_request, acting_user)
     now = timezone.now()
     with transaction.atomic():
-        changed = AccessRequest.objects.filter(
-            pk=access_request.pk, status=AccessRequest.Status.PENDING
-        ).update(
-            status=AccessRequest.Status.DENIED,
-            decided_by=acting_user,
-            decided_at=now,
-            decision_reason=reason,
+        transition(
+            access_request,
+            _pending(),
+            {
+                "status": AccessRequest.Status.DENIED,
+                "decided_by": acting_user,
+                "decided_at": now,
+                "decision_reason": reason,
+            },
+            NOT_PENDING,
+            "not_pending",
         )
-        if changed != 1:
-            raise conflict("This request is no longer pending.", "not_pending")
-        access_request.refresh_from_db()
-        audit(
-            actor=acting_user,
+        _audit_and_notify(
+            access_request,
+            acting_user=acting_user,
             action="access.denied",
-            target=access_request,
-            resource=access_request.resource,
             ip=ip,
             details={"reason": reason},
         )
-        transaction.on_commit(lambda: notifications.access_decided(access_request.pk))
     return access_request
 
 
@@ -323,12 +358,14 @@ def cancel_access_request(
     if access_request.requester_id != acting_user.pk:
         raise PermissionDenied("Only the requester can cancel a request.")
     with transaction.atomic():
-        changed = AccessRequest.objects.filter(
-            pk=access_request.pk, status=AccessRequest.Status.PENDING
-        ).update(status=AccessRequest.Status.CANCELLED, decided_at=timezone.now())
-        if changed != 1:
-            raise conflict("This request is no longer pending.", "not_pending")
-        access_request.refresh_from_db()
+        transition(
+            access_request,
+            _pending(),
+            {"status": AccessRequest.Status.CANCELLED, "decided_at": timezone.now()},
+            NOT_PENDING,
+            "not_pending",
+        )
+        # The requester cancelled it themselves: audited, nobody to tell.
         audit(
             actor=acting_user,
             action="access.cancelled",
@@ -347,27 +384,26 @@ def revoke_grant(
         raise PermissionDenied("Only a review manager or the holder can revoke a grant.")
     now = timezone.now()
     with transaction.atomic():
-        changed = AccessRequest.objects.filter(
-            pk=grant.pk, status=AccessRequest.Status.APPROVED, expires_at__gt=now
-        ).update(
-            status=AccessRequest.Status.REVOKED,
-            revoked_by=acting_user,
-            revoked_at=now,
-            expires_at=now,
+        transition(
+            grant,
+            AccessRequest.objects.filter(status=AccessRequest.Status.APPROVED, expires_at__gt=now),
+            {
+                "status": AccessRequest.Status.REVOKED,
+                "revoked_by": acting_user,
+                "revoked_at": now,
+                "expires_at": now,
+            },
+            "This grant is not active.",
+            "not_active",
         )
-        if changed != 1:
-            raise conflict("This grant is not active.", "not_active")
-        grant.refresh_from_db()
-        audit(
-            actor=acting_user,
+        _audit_and_notify(
+            grant,
+            acting_user=acting_user,
             action="access.revoked",
-            target=grant,
-            resource=grant.resource,
             grant=grant,
             ip=ip,
             details={"reason": reason},
         )
-        transaction.on_commit(lambda: notifications.access_decided(grant.pk))
     return grant
 
 
@@ -429,12 +465,13 @@ def mark_break_glass_reviewed(
     _require_approver(grant, acting_user)
     now = timezone.now()
     with transaction.atomic():
-        changed = AccessRequest.objects.filter(
-            pk=grant.pk, break_glass=True, post_reviewed_at__isnull=True
-        ).update(post_reviewed_by=acting_user, post_reviewed_at=now)
-        if changed != 1:
-            raise conflict("This break-glass use was already reviewed.", "already_decided")
-        grant.refresh_from_db()
+        transition(
+            grant,
+            AccessRequest.objects.filter(break_glass=True, post_reviewed_at__isnull=True),
+            {"post_reviewed_by": acting_user, "post_reviewed_at": now},
+            "This break-glass use was already reviewed.",
+            "already_decided",
+        )
         audit(
             actor=acting_user,
             action="access.break_glass_reviewed",
@@ -456,20 +493,15 @@ def expire_unanswered_requests(now: Any = None) -> int:
     ).select_related("resource")
     for access_request in stale.iterator():
         with transaction.atomic():
-            changed = AccessRequest.objects.filter(
-                pk=access_request.pk, status=AccessRequest.Status.PENDING
-            ).update(status=AccessRequest.Status.EXPIRED, decided_at=now)
+            changed = (
+                _pending()
+                .filter(pk=access_request.pk)
+                .update(status=AccessRequest.Status.EXPIRED, decided_at=now)
+            )
             if changed != 1:
                 continue  # decided meanwhile
             access_request.status = AccessRequest.Status.EXPIRED
-            audit(
-                actor=None,
-                action="access.expired",
-                target=access_request,
-                resource=access_request.resource,
-            )
-            pk = access_request.pk
-            transaction.on_commit(functools.partial(notifications.access_decided, pk))
+            _audit_and_notify(access_request, acting_user=None, action="access.expired")
             expired += 1
     return expired
 
