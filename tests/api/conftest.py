@@ -1,6 +1,9 @@
 """Fixtures for the REST API tests."""
 
 import pytest
+from protected_material import globex_work as globex_work
+from protected_material import harbour as harbour
+from protected_material import solver as solver
 
 from blocklists.models import Blocklist
 from filters.actions import FilterData, create_filter, default_filter

@@ -1,6 +1,9 @@
 """Objects the page tests share, made through the same action functions the pages call."""
 
 import pytest
+from protected_material import globex_work as globex_work
+from protected_material import harbour as harbour
+from protected_material import solver as solver
 
 from blocklists.actions import ItemInput, add_items, create_blocklist
 from deployments.actions import DeploymentData, create_deployment

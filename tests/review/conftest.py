@@ -1,13 +1,15 @@
-"""Review personas and builders. acme is in the EEA, so Rita and Maya get EEA reviewer profiles;
-Nils is a reviewer on acme located outside the EEA; Bree is Rita's colleague for claim races."""
+"""Review builders; the personas (Rita, Maya, Mona, Nils, Bree) come from tests/review_support.py.
+Bree is Rita's colleague for claim races."""
 
 import pytest
+from review_support import colleague as colleague
+from review_support import eea_manager as eea_manager
+from review_support import eea_reviewer as eea_reviewer
+from review_support import non_eea_reviewer as non_eea_reviewer
+from review_support import second_manager as second_manager
 
 from guardsite.engine.types import CATEGORIES
-from guardsite.models import Membership
-from review.models import ClassificationEvent, FlaggedItem, ReviewerProfile
-
-PASSWORD = "correct-horse-battery"
+from review.models import ClassificationEvent, FlaggedItem
 
 
 def analysis_for(category="hate", severity=6, attack=False, score=0.95):
@@ -67,49 +69,6 @@ def make_item(resource, *, stage=FlaggedItem.Stage.HUMAN, severity=6, priority=1
         priority=priority,
         stage=stage,
     )
-
-
-def _user(django_user_model, username, **extra):
-    return django_user_model.objects.create_user(
-        username=username, password=PASSWORD, email=f"{username}@example.com", **extra
-    )
-
-
-@pytest.fixture
-def eea_reviewer(reviewer):
-    ReviewerProfile.objects.create(user=reviewer, located_in_eea=True)
-    return reviewer
-
-
-@pytest.fixture
-def eea_manager(review_manager):
-    ReviewerProfile.objects.create(user=review_manager, located_in_eea=True)
-    return review_manager
-
-
-@pytest.fixture
-def second_manager(django_user_model, acme):
-    """Mona, a second review manager on acme (in the EEA), so Maya's requests have an approver."""
-    user = _user(django_user_model, "mona")
-    Membership.objects.create(user=user, resource=acme, role=Membership.Role.REVIEW_MANAGER)
-    ReviewerProfile.objects.create(user=user, located_in_eea=True)
-    return user
-
-
-@pytest.fixture
-def non_eea_reviewer(django_user_model, acme):
-    user = _user(django_user_model, "nils")
-    Membership.objects.create(user=user, resource=acme, role=Membership.Role.REVIEWER)
-    ReviewerProfile.objects.create(user=user, located_in_eea=False)
-    return user
-
-
-@pytest.fixture
-def colleague(django_user_model, acme):
-    user = _user(django_user_model, "bree")
-    Membership.objects.create(user=user, resource=acme, role=Membership.Role.REVIEWER)
-    ReviewerProfile.objects.create(user=user, located_in_eea=True)
-    return user
 
 
 @pytest.fixture

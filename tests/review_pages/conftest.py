@@ -1,51 +1,17 @@
-"""Review page personas and builders.
-
-acme (the root personas' resource) is in the EEA, so Rita (reviewer) and Maya (review manager)
-get EEA reviewer profiles; Mona is a second EEA review manager, so Maya's own requests have an
-approver; Nils reviews acme from outside the EEA. Every flagged item's content is SECRET, which
-no page may show without an active grant.
-"""
+"""Review page builders. The personas (Rita, Maya, Mona, Nils) come from tests/review_support.py.
+Every flagged item's content is SECRET, which no page may show without an active grant."""
 
 import pytest
-from review_pages_helpers import PASSWORD, make_item
+from review_pages_helpers import make_item
+from review_support import eea_manager as eea_manager
+from review_support import eea_reviewer as eea_reviewer
+from review_support import make_review_member
+from review_support import non_eea_reviewer as non_eea_reviewer
+from review_support import second_manager as second_manager
 
 from guardsite.models import Membership
 from review.access import approve_access_request, request_access
-from review.models import AbuseCase, FlaggedItem, ReviewerProfile
-
-
-def _user(django_user_model, username, **extra):
-    return django_user_model.objects.create_user(
-        username=username, password=PASSWORD, email=f"{username}@example.com", **extra
-    )
-
-
-@pytest.fixture
-def eea_reviewer(reviewer):
-    ReviewerProfile.objects.create(user=reviewer, located_in_eea=True)
-    return reviewer
-
-
-@pytest.fixture
-def eea_manager(review_manager):
-    ReviewerProfile.objects.create(user=review_manager, located_in_eea=True)
-    return review_manager
-
-
-@pytest.fixture
-def second_manager(django_user_model, acme):
-    user = _user(django_user_model, "mona")
-    Membership.objects.create(user=user, resource=acme, role=Membership.Role.REVIEW_MANAGER)
-    ReviewerProfile.objects.create(user=user, located_in_eea=True)
-    return user
-
-
-@pytest.fixture
-def non_eea_reviewer(django_user_model, acme):
-    user = _user(django_user_model, "nils")
-    Membership.objects.create(user=user, resource=acme, role=Membership.Role.REVIEWER)
-    ReviewerProfile.objects.create(user=user, located_in_eea=False)
-    return user
+from review.models import AbuseCase, FlaggedItem
 
 
 @pytest.fixture
@@ -107,7 +73,4 @@ def grant(eea_manager, second_manager):
 @pytest.fixture
 def colleague_of_rita(django_user_model, acme):
     """Bree, another EEA reviewer of acme."""
-    user = _user(django_user_model, "bree")
-    Membership.objects.create(user=user, resource=acme, role=Membership.Role.REVIEWER)
-    ReviewerProfile.objects.create(user=user, located_in_eea=True)
-    return user
+    return make_review_member(django_user_model, "bree", acme, Membership.Role.REVIEWER)

@@ -5,7 +5,6 @@ from django.utils import timezone
 from guardsite.engine.types import CATEGORIES
 from review.models import ClassificationEvent, FlaggedItem
 
-PASSWORD = "correct-horse-battery"
 SECRET = "Zq7 unmistakable flagged words kept behind the grant"
 
 
