@@ -34,6 +34,7 @@ from .access import (
     require_review_manager,
     require_reviewer,
     residency_allows,
+    transition,
 )
 from .models import (
     AbuseCase,
@@ -174,12 +175,13 @@ def release_item(item: FlaggedItem, *, acting_user: Any) -> FlaggedItem:
     if is_review_manager(acting_user, item.resource):
         mine = Q(claimed_by__isnull=False)
     with transaction.atomic():
-        changed = FlaggedItem.objects.filter(mine, pk=item.pk, status=Status.PENDING).update(
-            claimed_by=None, claim_expires_at=None, version=F("version") + 1
+        transition(
+            item,
+            FlaggedItem.objects.filter(mine, status=Status.PENDING),
+            {"claimed_by": None, "claim_expires_at": None, "version": F("version") + 1},
+            "You do not hold a claim on this item.",
+            "claim_lost",
         )
-        if changed != 1:
-            raise conflict("You do not hold a claim on this item.", "claim_lost")
-        item.refresh_from_db()
         _history(item, actor=acting_user, action="released", old=item.status, new=item.status)
     return item
 
@@ -213,7 +215,7 @@ def _decide(
     """One transition out of pending. Humans must hold an unexpired claim (managers acting in
     bulk need not); the automated reviewer acts only at the automated stage."""
     now = timezone.now()
-    pending = FlaggedItem.objects.filter(pk=item.pk, status=Status.PENDING)
+    pending = FlaggedItem.objects.filter(status=Status.PENDING)
     if version is not None:
         pending = pending.filter(version=version)
     if automated is not None:
@@ -223,28 +225,28 @@ def _decide(
             stage=Stage.HUMAN, claimed_by=acting_user, claim_expires_at__gt=now
         )
     grant = None if automated is not None else active_grant_for(acting_user, item)
+    old_status = item.status
     with transaction.atomic():
-        changed = pending.update(
-            status=new_status,
-            stage=Stage.DONE,
-            reviewed_category=category or item.category,
-            reviewed_severity=item.severity if severity is None else severity,
-            decided_by=_actor(acting_user),
-            decided_at=now,
-            decision_reason=reason[:500],
-            claimed_by=None,
-            claim_expires_at=None,
-            version=F("version") + 1,
-            **(automated or {}),
+        transition(
+            item,
+            pending,
+            {
+                "status": new_status,
+                "stage": Stage.DONE,
+                "reviewed_category": category or item.category,
+                "reviewed_severity": item.severity if severity is None else severity,
+                "decided_by": _actor(acting_user),
+                "decided_at": now,
+                "decision_reason": reason[:500],
+                "claimed_by": None,
+                "claim_expires_at": None,
+                "version": F("version") + 1,
+                **(automated or {}),
+            },
+            "Your claim on this item expired or it was decided by someone else; "
+            "reload it and claim it again.",
+            "claim_lost",
         )
-        if changed != 1:
-            raise conflict(
-                "Your claim on this item expired or it was decided by someone else; "
-                "reload it and claim it again.",
-                "claim_lost",
-            )
-        old_status = item.status
-        item.refresh_from_db()
         label = {"category": item.reviewed_category, "severity": item.reviewed_severity}
         _history(
             item,
@@ -507,20 +509,30 @@ def _require_case_decider(case: AbuseCase, user: Any) -> None:
         require_review_manager(user, case.resource)
 
 
+def _close_case(case: AbuseCase, *, new_status: str, acting_user: Any, reason: str) -> None:
+    """Move an open case to its decision; a case decided meanwhile is a conflict."""
+    transition(
+        case,
+        AbuseCase.objects.filter(status=AbuseCase.Status.OPEN),
+        {
+            "status": new_status,
+            "decided_by": _actor(acting_user),
+            "decided_at": timezone.now(),
+            "decision_reason": reason[:500],
+        },
+        "This case is no longer open.",
+        "already_decided",
+    )
+
+
 def confirm_case(case: AbuseCase, *, acting_user: Any, reason: str = "") -> AbuseCase:
     """Abuse confirmed: the owners are emailed and the resource gets a notice with a remediation
     window, or, for severe or recurring abuse, a suspension (termination after a suspension)."""
     _require_case_decider(case, acting_user)
     with transaction.atomic():
-        changed = AbuseCase.objects.filter(pk=case.pk, status=AbuseCase.Status.OPEN).update(
-            status=AbuseCase.Status.CONFIRMED,
-            decided_by=_actor(acting_user),
-            decided_at=timezone.now(),
-            decision_reason=reason[:500],
+        _close_case(
+            case, new_status=AbuseCase.Status.CONFIRMED, acting_user=acting_user, reason=reason
         )
-        if changed != 1:
-            raise conflict("This case is no longer open.", "already_decided")
-        case.refresh_from_db()
         audit(
             actor=acting_user,
             action="case.confirmed",
@@ -537,15 +549,9 @@ def dismiss_case(case: AbuseCase, *, acting_user: Any, reason: str) -> AbuseCase
     if not reason or not reason.strip():
         raise ValidationError({"reason": "Say why the case is not abuse."})
     with transaction.atomic():
-        changed = AbuseCase.objects.filter(pk=case.pk, status=AbuseCase.Status.OPEN).update(
-            status=AbuseCase.Status.DISMISSED,
-            decided_by=_actor(acting_user),
-            decided_at=timezone.now(),
-            decision_reason=reason[:500],
+        _close_case(
+            case, new_status=AbuseCase.Status.DISMISSED, acting_user=acting_user, reason=reason
         )
-        if changed != 1:
-            raise conflict("This case is no longer open.", "already_decided")
-        case.refresh_from_db()
         audit(
             actor=acting_user,
             action="case.dismissed",
@@ -692,12 +698,13 @@ def resolve_action(
     """A review manager accepts the owner's remediation: the notice is closed."""
     require_review_manager(acting_user, action.resource)
     with transaction.atomic():
-        changed = EnforcementAction.objects.filter(
-            pk=action.pk, status=EnforcementAction.Status.AWAITING_REMEDIATION
-        ).update(status=EnforcementAction.Status.RESOLVED)
-        if changed != 1:
-            raise conflict("This notice is not awaiting remediation.", "already_decided")
-        action.refresh_from_db()
+        transition(
+            action,
+            EnforcementAction.objects.filter(status=EnforcementAction.Status.AWAITING_REMEDIATION),
+            {"status": EnforcementAction.Status.RESOLVED},
+            "This notice is not awaiting remediation.",
+            "already_decided",
+        )
         audit(
             actor=acting_user,
             action="enforcement.resolved",
@@ -764,12 +771,18 @@ def decide_appeal(appeal: Appeal, *, approve: bool, acting_user: Any, reason: st
     now = timezone.now()
     new_status = Appeal.Status.APPROVED if approve else Appeal.Status.REJECTED
     with transaction.atomic():
-        changed = Appeal.objects.filter(pk=appeal.pk, status=Appeal.Status.PENDING).update(
-            status=new_status, decided_by=acting_user, decided_at=now, decision_reason=reason[:500]
+        transition(
+            appeal,
+            Appeal.objects.filter(status=Appeal.Status.PENDING),
+            {
+                "status": new_status,
+                "decided_by": acting_user,
+                "decided_at": now,
+                "decision_reason": reason[:500],
+            },
+            "This appeal was already decided.",
+            "already_decided",
         )
-        if changed != 1:
-            raise conflict("This appeal was already decided.", "already_decided")
-        appeal.refresh_from_db()
         if approve:
             EnforcementAction.objects.filter(pk=action.pk).update(
                 status=EnforcementAction.Status.REVERTED
