@@ -16,6 +16,7 @@ from guardsite.page_views import (
     add_action_errors,
     full_redirect,
     paginate,
+    render_list_page,
     render_page,
     resource_context,
     resource_for_editor,
@@ -57,11 +58,9 @@ def blocklist_list(request: HttpRequest, resource_id: Any) -> HttpResponse:
         .annotate(item_count=Count("items"))
         .order_by("name")
     )
-    term = search_term(request)
-    if term:
-        lists = lists.filter(Q(name__icontains=term) | Q(description__icontains=term))
-    context = resource_context(request, resource, page=paginate(request, lists), q=term)
-    return render_page(request, "blocklists/list.html", context, partial="table")
+    return render_list_page(
+        request, resource, lists, "blocklists/list.html", ("name", "description")
+    )
 
 
 @require_http_methods(["GET", "POST"])

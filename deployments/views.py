@@ -6,7 +6,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -14,12 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from guardsite.page_views import (
     add_action_errors,
     full_redirect,
-    paginate,
+    render_list_page,
     render_page,
     resource_context,
     resource_for_editor,
     resource_for_viewer,
-    search_term,
 )
 
 from .actions import (
@@ -46,15 +44,13 @@ def _deployment_for_editor(request: HttpRequest, resource_id: Any, deployment_id
 def deployment_list(request: HttpRequest, resource_id: Any) -> HttpResponse:
     resource = resource_for_viewer(request, resource_id)
     deployments = Deployment.objects.filter(resource=resource).select_related("content_filter")
-    term = search_term(request)
-    if term:
-        deployments = deployments.filter(
-            Q(name__icontains=term)
-            | Q(model_name__icontains=term)
-            | Q(content_filter__name__icontains=term)
-        )
-    context = resource_context(request, resource, page=paginate(request, deployments), q=term)
-    return render_page(request, "deployments/list.html", context, partial="table")
+    return render_list_page(
+        request,
+        resource,
+        deployments,
+        "deployments/list.html",
+        ("name", "model_name", "content_filter__name"),
+    )
 
 
 @require_http_methods(["GET", "POST"])

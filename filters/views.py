@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,12 +29,11 @@ from guardsite.page_views import (
     errors_of,
     full_redirect,
     is_htmx,
-    paginate,
+    render_list_page,
     render_page,
     resource_context,
     resource_for_editor,
     resource_for_viewer,
-    search_term,
 )
 
 from .actions import (
@@ -97,11 +96,9 @@ def filter_list(request: HttpRequest, resource_id: Any) -> HttpResponse:
         .annotate(deployment_count=Count("deployments"))
         .order_by("name")
     )
-    term = search_term(request)
-    if term:
-        filters = filters.filter(Q(name__icontains=term) | Q(description__icontains=term))
-    context = resource_context(request, resource, page=paginate(request, filters), q=term)
-    return render_page(request, "filters/list.html", context, partial="table")
+    return render_list_page(
+        request, resource, filters, "filters/list.html", ("name", "description")
+    )
 
 
 def _settings_groups(values: dict[str, str]) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -92,6 +92,25 @@ def resource_context(request: HttpRequest, resource: Resource, **extra: Any) -> 
         "role": role,
         **extra,
     }
+
+
+def render_list_page(
+    request: HttpRequest,
+    resource: Resource,
+    queryset: QuerySet,
+    template: str,
+    search_fields: tuple[str, ...],
+) -> HttpResponse:
+    """A resource's list page: the ?q= term matched (icontains) against any of search_fields,
+    one page of the rows, and for htmx requests only the template's "table" partial."""
+    term = search_term(request)
+    if term:
+        matches = Q()
+        for field in search_fields:
+            matches |= Q(**{f"{field}__icontains": term})
+        queryset = queryset.filter(matches)
+    context = resource_context(request, resource, page=paginate(request, queryset), q=term)
+    return render_page(request, template, context, partial="table")
 
 
 def errors_of(exc: ValidationError) -> dict[str, list[str]]:
