@@ -9,7 +9,7 @@ for recorded events.
 
 import functools
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -104,7 +104,10 @@ def _builtin_terms() -> tuple[str, ...]:
     return tuple(builtin_profanity_terms())
 
 
-_indexes: dict[str | None, tuple[tuple, ProtectedIndex]] = {}
+# Bounded like the blocklist matcher cache: a long-running worker serving many resources keeps
+# the most recently used indexes, not one per resource it has ever seen.
+PROTECTED_INDEX_CACHE_SIZE = 256
+_indexes: OrderedDict[str | None, tuple[tuple, ProtectedIndex]] = OrderedDict()
 _indexes_lock = threading.Lock()
 
 
@@ -116,6 +119,7 @@ def protected_index(resource_id: str | None) -> ProtectedIndex:
     with _indexes_lock:
         cached = _indexes.get(resource_id)
         if cached is not None and cached[0] == key:
+            _indexes.move_to_end(resource_id)
             return cached[1]
     index = ProtectedIndex()
     for work in works.only("id", "title", "content", "kind", "source_url", "license"):
@@ -132,6 +136,9 @@ def protected_index(resource_id: str | None) -> ProtectedIndex:
             continue  # too short to fingerprint; the registry refuses these on save
     with _indexes_lock:
         _indexes[resource_id] = (key, index)
+        _indexes.move_to_end(resource_id)
+        while len(_indexes) > PROTECTED_INDEX_CACHE_SIZE:
+            _indexes.popitem(last=False)
     return index
 
 
