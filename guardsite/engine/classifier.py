@@ -15,12 +15,15 @@ thresholds were fitted by isotonic regression on labelled severity examples.
 
 from __future__ import annotations
 
+import array
 import json
 import pathlib
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from itertools import pairwise
+from typing import cast
 
 import numpy as np
 from tokenizers import Tokenizer
@@ -40,13 +43,17 @@ _SALT_BIGRAM = np.uint64(0xC2B2AE3D27D4EB4F)
 _SALT_CHAR = np.uint64(0x165667B19E3779F9)
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser: spreads structured keys evenly over the hash space."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * np.uint64(0xBF58476D1CE4E5B9)
-    x = x ^ (x >> np.uint64(27))
-    x = x * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+def _mix_inplace(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: spreads structured keys evenly over the hash space.
+
+    Overwrites x (uint64) and returns it: one scratch array instead of a new array per step.
+    """
+    tmp = np.empty_like(x)
+    for shift, factor in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+        x ^= np.right_shift(x, np.uint64(shift), out=tmp)
+        x *= np.uint64(factor)
+    x ^= np.right_shift(x, np.uint64(31), out=tmp)
+    return x
 
 
 _WHITESPACE = re.compile(r"\s+")
@@ -59,14 +66,23 @@ def clean_text(text: str) -> str:
 class Featurizer:
     """Turns texts into (dense embedding, sparse hashed n-gram) features."""
 
+    # Token ids of whitespace-separated chunks seen before (see _encode): words this short
+    # only, and at most this many, so the cache stays within a few tens of MB.
+    CHUNK_CACHE_SIZE = 200_000
+    CHUNK_CACHE_MAX_CHARS = 40
+    MAX_TOKENS = 512
+    _ID_BYTES = array.array("i").itemsize
+
     def __init__(self, tokenizer: Tokenizer, vectors: np.ndarray, scale: np.ndarray):
         self.tokenizer = tokenizer
         self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(max_length=512)
+        self.tokenizer.enable_truncation(max_length=self.MAX_TOKENS)
         # Dequantised once at load: 30k x 256 float32 is 30 MB, and gathers are faster.
         self.vectors = vectors.astype(np.float32) * scale[:, None].astype(np.float32)
         self.dim = self.vectors.shape[1]
         self.n_hash = 1 << HASH_BITS
+        # chunk -> its token ids as native int32 bytes (array("i")); values are never changed.
+        self._chunk_ids: dict[str, bytes] = {}
 
     @classmethod
     def from_directory(cls, directory: pathlib.Path) -> Featurizer:
@@ -78,65 +94,181 @@ class Featurizer:
         self, texts: Sequence[str]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Return (dense (n, dim), rows, cols, values) with rows sorted ascending."""
-        cleaned = [clean_text(t) for t in texts]
-        encodings = self.tokenizer.encode_batch(cleaned, add_special_tokens=False)
-        ids_per_text = [np.asarray(e.ids, dtype=np.int64) for e in encodings]
-        lengths = np.fromiter((len(ids) for ids in ids_per_text), np.int64, len(texts))
-        all_ids = np.concatenate(ids_per_text) if len(texts) else np.zeros(0, np.int64)
+        cleaned, all_ids, lengths = self._encode(texts)
         token_rows = np.repeat(np.arange(len(texts)), lengths)
 
+        # Sum of the token vectors per text. A matrix-vector product per text: numpy's
+        # reduceat over axis 0 of the gathered (tokens, dim) array is about 40x slower.
         dense = np.zeros((len(texts), self.dim), np.float32)
-        nonempty = np.flatnonzero(lengths)
-        if nonempty.size:
-            starts = (np.cumsum(lengths) - lengths)[nonempty]
-            dense[nonempty] = np.add.reduceat(self.vectors[all_ids], starts, axis=0)
+        ends = np.cumsum(lengths)
+        starts, ends_list = (ends - lengths).tolist(), ends.tolist()
+        ones = np.ones(int(lengths.max(initial=0)), np.float32)
+        for i, (start, end) in enumerate(zip(starts, ends_list, strict=True)):
+            if end > start:
+                dense[i] = ones[: end - start] @ self.vectors.take(all_ids[start:end], axis=0)
         norms = np.linalg.norm(dense, axis=1, keepdims=True)
         dense = dense / np.maximum(norms, 1e-9)
 
-        keys = [self._token_keys(all_ids, token_rows, lengths)]
-        keys.append(self._char_keys(cleaned))
-        rows, cols, values = self._count(np.concatenate(keys), len(texts))
+        parts = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32))]
+        for lo, hi in self._blocks(cleaned):
+            tokens = slice(starts[lo], ends_list[hi - 1])
+            keys = self._block_keys(all_ids[tokens], token_rows[tokens] - lo, cleaned[lo:hi])
+            block_rows, cols, values = self._count(keys, hi - lo)
+            parts.append((block_rows + lo, cols, values))
+        rows, cols, values = (np.concatenate(p) for p in zip(*parts, strict=True))
         return dense, rows, cols, values
 
-    def _token_keys(self, ids: np.ndarray, rows: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        uids = ids.astype(np.uint64)
-        unigram = _mix(uids ^ _SALT_UNIGRAM)
-        # A bigram is valid when both tokens belong to the same text.
-        same_row = rows[1:] == rows[:-1]
-        bigram = _mix((uids[:-1] * np.uint64(40503) + uids[1:]) ^ _SALT_BIGRAM)[same_row]
-        hashed = np.concatenate([unigram, bigram]) & np.uint64(self.n_hash - 1)
-        key_rows = np.concatenate([rows, rows[:-1][same_row]]).astype(np.uint64)
-        return (key_rows << np.uint64(HASH_BITS)) | hashed
+    def _encode(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """(clean_text of each text, token ids of all texts concatenated, ids per text).
 
-    def _char_keys(self, cleaned: list[str]) -> np.ndarray:
-        # Texts joined with a NUL separator; windows that contain one are dropped.
+        The same ids as ``tokenizer.encode_batch(cleaned)``, which costs most of the time for
+        long texts, but mostly from a cache: the normaliser (BERT clean-up, lower case, spaces
+        around CJK characters), the pre-tokeniser (whitespace and punctuation) and WordPiece
+        all work within whitespace-separated chunks, so a text's ids are its chunks' ids one
+        after the other, cut at the tokenizer's 512 tokens.
+        """
+        chunked = [t[:MAX_CHARS].split() for t in texts]  # str.split() is clean_text's \s+
+        cleaned = [" ".join(chunks) for chunks in chunked]
+        cache = self._chunk_ids
+        get = cast("Callable[[str], bytes]", cache.get)  # None for a miss: join raises TypeError
+        encoded: list[bytes | None] = []
+        for chunks in chunked:
+            try:
+                encoded.append(b"".join(map(get, chunks)))
+            except TypeError:  # a chunk not in the cache: done below
+                encoded.append(None)
+        retry = [i for i, ids in enumerate(encoded) if ids is None]
+        if retry:
+            # A local copy: another thread may clear the cache meanwhile.
+            pending = {c for i in retry for c in chunked[i]}
+            found = {c: ids for c in pending if (ids := cache.get(c)) is not None}
+            found.update(self._encode_chunks(pending - found.keys()))
+            for i in retry:
+                encoded[i] = b"".join(map(found.__getitem__, chunked[i]))
+        limit = self.MAX_TOKENS * self._ID_BYTES  # the tokenizer's truncation
+        ids_bytes = [ids[:limit] for ids in encoded if ids is not None]
+        lengths = np.fromiter(map(len, ids_bytes), np.int64, len(ids_bytes)) // self._ID_BYTES
+        all_ids = np.frombuffer(b"".join(ids_bytes), np.intc).astype(np.int64)
+        return cleaned, all_ids, lengths
+
+    def _encode_chunks(self, chunks: set[str]) -> dict[str, bytes]:
+        """Token ids of chunks as int32 bytes, remembering the short ones in the cache."""
+        todo = list(chunks)
+        encodings = self.tokenizer.encode_batch(todo, add_special_tokens=False)
+        new = {c: array.array("i", e.ids).tobytes() for c, e in zip(todo, encodings, strict=True)}
+        # Chunks longer than 512 tokens are cut like texts: harmless, as only a text's first
+        # 512 tokens count. A race with another thread only drops entries, never corrupts them.
+        cache, short = self._chunk_ids, self.CHUNK_CACHE_MAX_CHARS
+        if len(cache) + len(new) > self.CHUNK_CACHE_SIZE:
+            cache.clear()
+        if len(new) <= self.CHUNK_CACHE_SIZE:
+            cache.update((c, ids) for c, ids in new.items() if len(c) <= short)
+        return new
+
+    # Keys are uint32 ``row << HASH_BITS | hash`` within a block of at most BLOCK_TEXTS texts
+    # (so they stay below _NO_KEY); a block of about BLOCK_CHARS characters keeps the arrays
+    # in cache, which is several times faster than one pass over a large batch.
+    BLOCK_TEXTS = 4096
+    BLOCK_CHARS = 1 << 14
+    _NO_KEY = np.uint32(0xFFFFFFFF)  # n-gram windows across texts: sorted last, then dropped
+
+    def _blocks(self, cleaned: list[str]) -> list[tuple[int, int]]:
+        blocks, start, chars = [], 0, 0
+        for i, text in enumerate(cleaned):
+            full = chars + len(text) > self.BLOCK_CHARS or i - start >= self.BLOCK_TEXTS
+            if full and i > start:
+                blocks.append((start, i))
+                start, chars = i, 0
+            chars += len(text)
+        if cleaned:
+            blocks.append((start, len(cleaned)))
+        return blocks
+
+    def _block_keys(self, ids: np.ndarray, rows: np.ndarray, cleaned: list[str]) -> np.ndarray:
+        """uint32 keys ``row << HASH_BITS | hash`` of one block's texts (rows from 0).
+
+        Word-piece unigrams and bigrams of ``ids`` (``rows``: the text of each id) and byte
+        n-grams of the lower-cased texts, joined with a NUL separator. Bigrams across two texts
+        and byte windows that contain a NUL get _NO_KEY. All the hashes are mixed in one array.
+        """
         raw = [t.lower().encode("utf-8") for t in cleaned]
-        blob = np.frombuffer(b"\x00".join(raw) + b"\x00", dtype=np.uint8).astype(np.uint64)
-        byte_lengths = np.fromiter((len(r) + 1 for r in raw), np.int64, len(raw))
-        byte_rows = np.repeat(np.arange(len(raw)), byte_lengths).astype(np.uint64)
-        is_sep = np.concatenate([[0], np.cumsum(blob == 0)])
-        out = []
-        for n in CHAR_NGRAMS:
-            count = blob.size - n + 1
-            if count <= 0:
+        blob = np.frombuffer(b"\x00".join(raw) + b"\x00", dtype=np.uint8)
+        byte_row_keys = np.repeat(
+            np.arange(len(raw), dtype=np.uint32) << np.uint32(HASH_BITS),
+            np.fromiter((len(r) + 1 for r in raw), np.int64, len(raw)),
+        )
+        grams = [n for n in range(1, max(CHAR_NGRAMS) + 1) if blob.size - n + 1 > 0]
+        sizes = [ids.size, max(ids.size - 1, 0)]
+        sizes += [blob.size - n + 1 for n in grams if n in CHAR_NGRAMS]
+        offsets = np.cumsum([0, *sizes]).tolist()
+        hashes = np.empty(offsets[-1], np.uint64)
+        row_keys = np.empty(offsets[-1], np.uint32)
+
+        uids = ids.astype(np.uint64)
+        np.bitwise_xor(uids, _SALT_UNIGRAM, out=hashes[: ids.size])
+        row_keys[: ids.size] = rows
+        row_keys[: ids.size] <<= np.uint32(HASH_BITS)
+        bigram = hashes[offsets[1] : offsets[2]]
+        np.multiply(uids[:-1], np.uint64(40503), out=bigram)
+        bigram += uids[1:]
+        bigram ^= _SALT_BIGRAM
+        row_keys[offsets[1] : offsets[2]] = row_keys[: max(ids.size - 1, 0)]
+        invalid = [offsets[1] + np.flatnonzero(rows[1:] != rows[:-1])]
+
+        # The hash of an n-byte window is n * 257**n + sum(byte[k] * 257**(n-1-k)) (mod 2**64);
+        # poly, the sum, is extended by one byte per n.
+        nul = np.flatnonzero(blob == 0)
+        b = blob.astype(np.uint64)
+        poly, segment = b, 2
+        for n in grams:
+            if n > 1:
+                poly = poly[:-1] * np.uint64(257)
+                poly += b[n - 1 :]
+            if n not in CHAR_NGRAMS:
                 continue
-            h = np.full(count, np.uint64(n), dtype=np.uint64)
-            for k in range(n):
-                h = h * np.uint64(257) + blob[k : k + count]
-            valid = (is_sep[n : n + count] - is_sep[:count]) == 0
-            hashed = _mix(h[valid] ^ _SALT_CHAR) & np.uint64(self.n_hash - 1)
-            out.append((byte_rows[:count][valid] << np.uint64(HASH_BITS)) | hashed)
-        return np.concatenate(out) if out else np.zeros(0, np.uint64)
+            start, end = offsets[segment], offsets[segment + 1]
+            segment += 1
+            window = hashes[start:end]
+            np.add(poly, np.uint64(n * 257**n % (1 << 64)), out=window)
+            window ^= _SALT_CHAR
+            row_keys[start:end] = byte_row_keys[: end - start]
+            starts = (nul[:, None] - np.arange(n)).ravel()
+            invalid.append(start + starts[(starts >= 0) & (starts < end - start)])
+
+        keys = _mix_inplace(hashes).astype(np.uint32)
+        keys &= np.uint32(self.n_hash - 1)
+        keys |= row_keys
+        keys[np.concatenate(invalid)] = self._NO_KEY
+        return keys
 
     def _count(self, keys: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        unique, counts = np.unique(keys, return_counts=True)
-        rows = (unique >> np.uint64(HASH_BITS)).astype(np.int64)
-        cols = (unique & np.uint64(self.n_hash - 1)).astype(np.int64)
-        weights = (1.0 + np.log(counts)).astype(np.float32)
-        norms = np.sqrt(
-            np.bincount(rows, weights=weights.astype(np.float64) ** 2, minlength=n_rows)
+        """Counts of the distinct keys (uint32, sorted in place), as L2-normalised log counts."""
+        keys.sort()
+        keys = keys[: np.searchsorted(keys, self._NO_KEY)]
+        boundary = np.empty(keys.size + 1, bool)
+        boundary[0] = boundary[-1] = True
+        np.not_equal(keys[1:], keys[:-1], out=boundary[1:-1])
+        first = np.flatnonzero(boundary)
+        unique, counts = keys.take(first[:-1]), np.diff(first)
+        # Each row's keys are contiguous (sorted), so rows and per-row sums need no gathers.
+        row_bounds = np.searchsorted(unique, np.arange(n_rows + 1, dtype=np.uint32) << HASH_BITS)
+        row_sizes = np.diff(row_bounds)
+        rows = np.repeat(np.arange(n_rows, dtype=np.int64), row_sizes)
+        cols = (unique & np.uint32(self.n_hash - 1)).astype(np.int64)
+        # 1 + log(count) from a table: counts are small, and the table holds the same floats.
+        table = np.zeros(int(counts.max(initial=1)) + 1, np.float32)
+        table[1:] = 1.0 + np.log(np.arange(1, table.size))
+        weights = table.take(counts)
+        # Sum of squares per row by reduceat: several times faster than bincount here.
+        nonempty = np.flatnonzero(row_sizes)
+        norms = np.zeros(n_rows, np.float64)
+        norms[nonempty] = np.add.reduceat(
+            np.square(weights, dtype=np.float64), row_bounds[nonempty]
         )
-        values: np.ndarray = weights / np.maximum(norms[rows], 1e-9).astype(np.float32)
+        np.sqrt(norms, out=norms)
+        values: np.ndarray = weights / np.repeat(
+            np.maximum(norms, 1e-9).astype(np.float32), row_sizes
+        )
         return rows, cols, values
 
 
@@ -152,10 +284,26 @@ def linear_scores(
     """Logits (n, heads) of linear heads over [dense, sparse] features."""
     logits = dense @ dense_weights + bias
     if values.size:
-        contrib = values[:, None] * sparse_weights[cols].astype(np.float32)
-        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-        present = rows[starts]
-        logits[present] += np.add.reduceat(contrib, starts, axis=0)
+        # reduceat over axis 0 of the (entries, heads) products is very slow; over one head's
+        # contiguous products it is fast and sums in the same order (the same results). So the
+        # products are transposed, in groups of whole rows with about 64k entries that stay in
+        # cache. HarmModel keeps float32 weights, so there is no conversion per call.
+        weights = np.asarray(sparse_weights, dtype=np.float32)
+        new_row = np.empty(rows.size, bool)
+        new_row[0] = True
+        np.not_equal(rows[1:], rows[:-1], out=new_row[1:])
+        starts = np.flatnonzero(new_row)
+        sums = np.empty((starts.size, weights.shape[1]), np.float32)
+        cuts = np.searchsorted(starts, np.arange(1 << 16, values.size, 1 << 16)).tolist()
+        edges = sorted({0, *cuts, starts.size})
+        bounds = [*starts.tolist(), values.size]
+        for a, b in pairwise(edges):
+            lo, hi = bounds[a], bounds[b]
+            contrib = weights.take(cols[lo:hi], axis=0).T.copy()  # (heads, entries)
+            contrib *= values[lo:hi]
+            for h, head in enumerate(contrib):
+                sums[a:b, h] = np.add.reduceat(head, starts[a:b] - lo)
+        logits[rows[starts]] += sums
     return logits
 
 
@@ -176,7 +324,8 @@ class HarmModel:
         with np.load(directory / "heads.npz") as data:
             self.heads = [str(h) for h in data["heads"]]
             self.dense_weights = data["dense_weights"].astype(np.float32)
-            self.sparse_weights = data["sparse_weights"]
+            # float32 once here, not per linear_scores call (stored as float16).
+            self.sparse_weights = data["sparse_weights"].astype(np.float32)
             self.bias = data["bias"].astype(np.float32)
         manifest = json.loads((directory / "manifest.json").read_text())
         self.model_version: str = manifest["model_version"]
