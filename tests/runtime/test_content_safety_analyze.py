@@ -17,7 +17,7 @@ from review.models import ClassificationEvent
 from tests.runtime.conftest import wait_for_events
 
 # Violence 3 on the eight-level scale with the shipped model: four levels report it as 2.
-ODD_SEVERITY_TEXT = "Kill all of them, burn their houses."
+ODD_SEVERITY_TEXT = "Those people are disgusting animals."
 WIRE = {"Hate": "hate", "SelfHarm": "self_harm", "Sexual": "sexual", "Violence": "violence"}
 
 
