@@ -23,6 +23,7 @@ import pathlib
 import re
 import threading
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 from typing import cast
@@ -505,14 +506,14 @@ def detect_language(text: str) -> str:
     if script != "latin":
         return script if n >= 0.5 * total else "und"
     words = [w.lower() for w in _WORD.findall(unicodedata.normalize("NFC", text[:2000]))]
-    scores = dict.fromkeys(_STOPWORD_SETS, 0.0)
-    for word in words:
-        for lang, stopwords in _STOPWORD_SETS.items():
-            if word in stopwords:
-                scores[lang] += 1.0
-        for ch in word:
-            if ch in _LETTER_HINTS:
-                scores[_LETTER_HINTS[ch]] += 0.5
+    counts = Counter(words)
+    letters = "".join(words)
+    scores = {
+        lang: float(sum(counts[w] for w in stopwords.intersection(counts)))
+        for lang, stopwords in _STOPWORD_SETS.items()
+    }
+    for ch, lang in _LETTER_HINTS.items():
+        scores[lang] += 0.5 * letters.count(ch)
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     (best, top), (_, second) = ranked[0], ranked[1]
     if top < 1.0 or top <= second:
