@@ -1,0 +1,83 @@
+"""Score the packaged model on public benchmarks that are not in shared/datasets.
+
+    python bench/bench_external.py [FOLDER]
+
+FOLDER (default: $GUARDSITE_EXTERNAL_DATA, else ../extbench beside the checkout) holds the
+JSON Lines files that bench/external/build.py makes from the public sources listed in
+bench/external/SOURCES.md (XSTest, HateCheck, Multilingual HateCheck, a jailbreak test split).
+The data is not in the repository; without the folder this prints how to make it and exits 0.
+
+Rows whose text is also in shared/datasets (after lower-casing and collapsing whitespace) are
+left out, so no figure rests on a text the model was trained on.
+"""
+
+import gzip
+import json
+import os
+import pathlib
+import sys
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from guardsite.engine import metrics  # noqa: E402
+from guardsite.engine.classifier import HarmModel  # noqa: E402
+
+LABELS = ("any", "hate", "sexual", "violence", "self_harm", "attack")
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _training_texts(shared: pathlib.Path) -> set[str]:
+    seen: set[str] = set()
+    for path in sorted(shared.glob("*/*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            seen.update(_key(json.loads(line)["text"]) for line in handle if line.strip())
+    return seen
+
+
+def _figures(truth: np.ndarray, scores: np.ndarray) -> str:
+    if truth.min() == truth.max():
+        return f"n={truth.size} (one class only)"
+    ap = metrics.average_precision(truth, scores)
+    auc = metrics.roc_auc(truth, scores)
+    return f"n={truth.size} positives={int(truth.sum())} AP={ap:.3f} ROC AUC={auc:.3f}"
+
+
+def main() -> int:
+    default = os.environ.get("GUARDSITE_EXTERNAL_DATA", str(ROOT.parent / "extbench"))
+    folder = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else default)
+    files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+    if not files:
+        print(f"no external benchmark files in {folder}: see bench/external/SOURCES.md")
+        return 0
+    seen = _training_texts(ROOT.parent / "shared" / "datasets")
+    model = HarmModel.load()
+    print(f"model {model.model_version}; data from {folder}")
+    for path in files:
+        with path.open(encoding="utf-8") as handle:
+            rows = [json.loads(line) for line in handle if line.strip()]
+        kept = [row for row in rows if _key(row["text"]) not in seen]
+        scores = model.score([row["text"] for row in kept])
+        print(f"\n{path.name}: {len(kept)} rows ({len(rows) - len(kept)} also in shared/datasets)")
+        for label in LABELS:
+            known = [i for i, row in enumerate(kept) if row.get(label) is not None]
+            if not known:
+                continue
+            truth = np.asarray([int(kept[i][label]) for i in known])
+            print(f"  {label:9} {_figures(truth, scores[label][known])}")
+            languages = sorted({kept[i].get("lang", "en") for i in known})
+            if len(languages) > 1 and truth.min() != truth.max():
+                for lang in languages:
+                    part = [j for j, i in enumerate(known) if kept[i].get("lang") == lang]
+                    figures = _figures(truth[part], scores[label][np.asarray(known)[part]])
+                    print(f"    {lang:7} {figures}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
