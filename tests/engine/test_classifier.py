@@ -178,8 +178,8 @@ THREAT = "I am going to stab him when he walks out of the bar tonight."
 
 
 def test_one_threat_inside_a_long_harmless_text_keeps_its_severity(model):
-    alone, calm, buried = (CALM_PARAGRAPH * 2, THREAT, CALM_PARAGRAPH * 2 + THREAT)
-    scores = model.score([alone, calm, buried])
+    harmless, threat, buried = (CALM_PARAGRAPH * 2, THREAT, CALM_PARAGRAPH * 2 + THREAT)
+    scores = model.score([harmless, threat, buried])
     severity = model.severity("violence", scores["violence"])
 
     assert severity[0] <= 1  # the harmless text alone
