@@ -2,8 +2,10 @@
 
 Features (shared by training and inference, so they cannot drift apart):
 
-* a static sentence embedding: the mean of per-token vectors distilled from all-MiniLM-L6-v2
-  with model2vec (int8 with a per-token scale), L2-normalised;
+* two static sentence embeddings, each the mean of per-token vectors (int8 with a per-token
+  scale), L2-normalised: an English one distilled from all-MiniLM-L6-v2 with model2vec, and a
+  multilingual one distilled from Universal Sentence Encoder Multilingual v3 (sixteen
+  languages in one space, so what the heads learn from English data carries over);
 * hashed sparse n-grams: word-piece unigrams and bigrams plus byte 3..5-grams of the
   lower-cased text (byte n-grams cover non-English text the English word-piece vocabulary
   splits badly), log-scaled counts, L2-normalised.
@@ -24,11 +26,12 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
 from typing import cast
 
 import numpy as np
+from sentencepiece import SentencePieceProcessor  # type: ignore[import-untyped]
 from tokenizers import Tokenizer
 
 ARTIFACTS_DIR = pathlib.Path(__file__).resolve().parent / "artifacts"
@@ -67,73 +70,36 @@ def clean_text(text: str) -> str:
     return _WHITESPACE.sub(" ", text[:MAX_CHARS]).strip()
 
 
-class Featurizer:
-    """Turns texts into (dense embedding, sparse hashed n-gram) features."""
+class _ChunkEncoder:
+    """A tokenizer's ids for many texts, mostly from a cache of whitespace-separated chunks.
 
-    # Token ids of whitespace-separated chunks seen before (see _encode): words this short
-    # only, and at most this many, so the cache stays within a few tens of MB.
-    CHUNK_CACHE_SIZE = 200_000
-    CHUNK_CACHE_MAX_CHARS = 40
-    MAX_TOKENS = 512
+    The same ids as encoding each cleaned text whole for the two tokenizers here: their
+    normalisers, pre-tokenisers and models all work within whitespace-separated chunks, so a
+    text's ids are its chunks' ids one after the other (cut at ``max_tokens``, if given). The
+    one exception: where two segmentations of a chunk score the same, SentencePiece may break
+    the tie differently in context (three apostrophes as two and one, or one and two; 159 of
+    the 111k texts of the datasets, all in runs of punctuation).
+    Encoding costs most of the featurizer's time for long texts; the cache makes it cheap.
+    ``encode_batch`` maps chunks to their ids, without special tokens.
+    """
+
+    # Token ids of chunks seen before: chunks this short only, and at most this many, so the
+    # cache stays within a few tens of MB.
+    CACHE_SIZE = 200_000
+    CACHE_MAX_CHARS = 40
     _ID_BYTES = array.array("i").itemsize
 
-    def __init__(self, tokenizer: Tokenizer, vectors: np.ndarray, scale: np.ndarray):
-        self.tokenizer = tokenizer
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(max_length=self.MAX_TOKENS)
-        # Dequantised once at load: 30k x 256 float32 is 30 MB, and gathers are faster.
-        self.vectors = vectors.astype(np.float32) * scale[:, None].astype(np.float32)
-        self.dim = self.vectors.shape[1]
-        self.n_hash = 1 << HASH_BITS
+    def __init__(
+        self, encode_batch: Callable[[list[str]], Iterable[Sequence[int]]], max_tokens: int | None
+    ):
+        self.encode_batch = encode_batch
+        self.max_tokens = max_tokens
         # chunk -> its token ids as native int32 bytes (array("i")); values are never changed.
-        self._chunk_ids: dict[str, bytes] = {}
+        self._cache: dict[str, bytes] = {}
 
-    @classmethod
-    def from_directory(cls, directory: pathlib.Path) -> Featurizer:
-        tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
-        with np.load(directory / "embedding.npz") as data:
-            return cls(tokenizer, data["vectors"], data["scale"])
-
-    def transform(
-        self, texts: Sequence[str]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Return (dense (n, dim), rows, cols, values) with rows sorted ascending."""
-        cleaned, all_ids, lengths = self._encode(texts)
-        token_rows = np.repeat(np.arange(len(texts)), lengths)
-
-        # Sum of the token vectors per text. A matrix-vector product per text: numpy's
-        # reduceat over axis 0 of the gathered (tokens, dim) array is about 40x slower.
-        dense = np.zeros((len(texts), self.dim), np.float32)
-        ends = np.cumsum(lengths)
-        starts, ends_list = (ends - lengths).tolist(), ends.tolist()
-        ones = np.ones(int(lengths.max(initial=0)), np.float32)
-        for i, (start, end) in enumerate(zip(starts, ends_list, strict=True)):
-            if end > start:
-                dense[i] = ones[: end - start] @ self.vectors.take(all_ids[start:end], axis=0)
-        norms = np.linalg.norm(dense, axis=1, keepdims=True)
-        dense = dense / np.maximum(norms, 1e-9)
-
-        parts = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32))]
-        for lo, hi in self._blocks(cleaned):
-            tokens = slice(starts[lo], ends_list[hi - 1])
-            keys = self._block_keys(all_ids[tokens], token_rows[tokens] - lo, cleaned[lo:hi])
-            block_rows, cols, values = self._count(keys, hi - lo)
-            parts.append((block_rows + lo, cols, values))
-        rows, cols, values = (np.concatenate(p) for p in zip(*parts, strict=True))
-        return dense, rows, cols, values
-
-    def _encode(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """(clean_text of each text, token ids of all texts concatenated, ids per text).
-
-        The same ids as ``tokenizer.encode_batch(cleaned)``, which costs most of the time for
-        long texts, but mostly from a cache: the normaliser (BERT clean-up, lower case, spaces
-        around CJK characters), the pre-tokeniser (whitespace and punctuation) and WordPiece
-        all work within whitespace-separated chunks, so a text's ids are its chunks' ids one
-        after the other, cut at the tokenizer's 512 tokens.
-        """
-        chunked = [t[:MAX_CHARS].split() for t in texts]  # str.split() is clean_text's \s+
-        cleaned = [" ".join(chunks) for chunks in chunked]
-        cache = self._chunk_ids
+    def encode(self, chunked: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """(token ids of all texts concatenated, ids per text) for texts given as chunks."""
+        cache = self._cache
         get = cast("Callable[[str], bytes]", cache.get)  # None for a miss: join raises TypeError
         encoded: list[bytes | None] = []
         for chunks in chunked:
@@ -149,25 +115,112 @@ class Featurizer:
             found.update(self._encode_chunks(pending - found.keys()))
             for i in retry:
                 encoded[i] = b"".join(map(found.__getitem__, chunked[i]))
-        limit = self.MAX_TOKENS * self._ID_BYTES  # the tokenizer's truncation
-        ids_bytes = [ids[:limit] for ids in encoded if ids is not None]
+        ids_bytes = cast("list[bytes]", encoded)
+        if self.max_tokens is not None:  # the tokenizer's truncation
+            limit = self.max_tokens * self._ID_BYTES
+            ids_bytes = [ids[:limit] for ids in ids_bytes]
         lengths = np.fromiter(map(len, ids_bytes), np.int64, len(ids_bytes)) // self._ID_BYTES
         all_ids = np.frombuffer(b"".join(ids_bytes), np.intc).astype(np.int64)
-        return cleaned, all_ids, lengths
+        return all_ids, lengths
 
     def _encode_chunks(self, chunks: set[str]) -> dict[str, bytes]:
         """Token ids of chunks as int32 bytes, remembering the short ones in the cache."""
         todo = list(chunks)
-        encodings = self.tokenizer.encode_batch(todo, add_special_tokens=False)
-        new = {c: array.array("i", e.ids).tobytes() for c, e in zip(todo, encodings, strict=True)}
-        # Chunks longer than 512 tokens are cut like texts: harmless, as only a text's first
-        # 512 tokens count. A race with another thread only drops entries, never corrupts them.
-        cache, short = self._chunk_ids, self.CHUNK_CACHE_MAX_CHARS
-        if len(cache) + len(new) > self.CHUNK_CACHE_SIZE:
+        encodings = self.encode_batch(todo)
+        new = {c: array.array("i", ids).tobytes() for c, ids in zip(todo, encodings, strict=True)}
+        # Chunks longer than max_tokens are cut like texts: harmless, as only a text's first
+        # max_tokens count. A race with another thread only drops entries, never corrupts them.
+        cache, short = self._cache, self.CACHE_MAX_CHARS
+        if len(cache) + len(new) > self.CACHE_SIZE:
             cache.clear()
-        if len(new) <= self.CHUNK_CACHE_SIZE:
+        if len(new) <= self.CACHE_SIZE:
             cache.update((c, ids) for c, ids in new.items() if len(c) <= short)
         return new
+
+
+def _pooled(ids: np.ndarray, lengths: np.ndarray, vectors: np.ndarray, scale: np.ndarray):
+    """L2-normalised sum of each text's token vectors (int8 rows times a per-token scale).
+
+    One vector-matrix product per text, with the tokens' scales as the vector: numpy's reduceat
+    over axis 0 of the gathered (tokens, dim) array is about 40x slower, and dequantising the
+    table at load would cost four times its memory.
+    """
+    dense = np.zeros((lengths.size, vectors.shape[1]), np.float32)
+    ends = np.cumsum(lengths)
+    token_scale = scale.take(ids)
+    for i, (start, end) in enumerate(zip((ends - lengths).tolist(), ends.tolist(), strict=True)):
+        if end > start:
+            rows = vectors.take(ids[start:end], axis=0).astype(np.float32)
+            dense[i] = token_scale[start:end] @ rows
+    norms = np.linalg.norm(dense, axis=1, keepdims=True)
+    return dense / np.maximum(norms, 1e-9)
+
+
+class Featurizer:
+    """Turns texts into (dense embeddings, sparse hashed n-gram) features."""
+
+    MAX_TOKENS = 512  # the English word-piece tokenizer's truncation
+
+    def __init__(
+        self,
+        tokenizer: Tokenizer,
+        vectors: np.ndarray,
+        scale: np.ndarray,
+        multilingual: tuple[SentencePieceProcessor, np.ndarray, np.ndarray],
+    ):
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(max_length=self.MAX_TOKENS)
+
+        def encode_words(chunks: list[str]) -> list[list[int]]:
+            return [e.ids for e in tokenizer.encode_batch(chunks, add_special_tokens=False)]
+
+        self.words = _ChunkEncoder(encode_words, self.MAX_TOKENS)
+        self.vectors, self.scale = vectors, scale.astype(np.float32)
+        pieces, ml_vectors, ml_scale = multilingual
+        # SentencePiece's own Unigram segmentation; texts are cut at MAX_CHARS already.
+        self.pieces = _ChunkEncoder(pieces.encode, None)
+        self.ml_vectors, self.ml_scale = ml_vectors, ml_scale.astype(np.float32)
+        self.dim = self.vectors.shape[1] + self.ml_vectors.shape[1]
+        self.n_hash = 1 << HASH_BITS
+
+    @classmethod
+    def from_directory(cls, directory: pathlib.Path) -> Featurizer:
+        tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        pieces = SentencePieceProcessor(model_file=str(directory / "multilingual.model"))
+        with (
+            np.load(directory / "embedding.npz") as data,
+            np.load(directory / "multilingual.npz") as ml,
+        ):
+            return cls(
+                tokenizer, data["vectors"], data["scale"], (pieces, ml["vectors"], ml["scale"])
+            )
+
+    def transform(
+        self, texts: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Return (dense (n, dim), rows, cols, values) with rows sorted ascending."""
+        chunked = [t[:MAX_CHARS].split() for t in texts]  # str.split() is clean_text's \s+
+        cleaned = [" ".join(chunks) for chunks in chunked]
+        all_ids, lengths = self.words.encode(chunked)
+        ml_ids, ml_lengths = self.pieces.encode(chunked)
+        dense = np.hstack(
+            [
+                _pooled(all_ids, lengths, self.vectors, self.scale),
+                _pooled(ml_ids, ml_lengths, self.ml_vectors, self.ml_scale),
+            ]
+        )
+
+        ends = np.cumsum(lengths)
+        starts, ends_list = (ends - lengths).tolist(), ends.tolist()
+        token_rows = np.repeat(np.arange(len(texts)), lengths)
+        parts = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32))]
+        for lo, hi in self._blocks(cleaned):
+            tokens = slice(starts[lo], ends_list[hi - 1])
+            keys = self._block_keys(all_ids[tokens], token_rows[tokens] - lo, cleaned[lo:hi])
+            block_rows, cols, values = self._count(keys, hi - lo)
+            parts.append((block_rows + lo, cols, values))
+        rows, cols, values = (np.concatenate(p) for p in zip(*parts, strict=True))
+        return dense, rows, cols, values
 
     # Keys are uint32 ``row << HASH_BITS | hash`` within a block of at most BLOCK_TEXTS texts
     # (so they stay below _NO_KEY); a block of about BLOCK_CHARS characters keeps the arrays

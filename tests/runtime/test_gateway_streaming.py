@@ -88,7 +88,7 @@ def test_streaming_violation_ends_with_content_filter_and_never_sends_the_offend
     deployment.save()
 
     stream = openai_client.chat.completions.create(
-        model="chat", messages=user("Please stream a threat"), stream=True
+        model="chat", messages=user("Please stream the hospital story"), stream=True
     )
     chunks, texts, finishes = collect(stream)
 
@@ -106,7 +106,7 @@ def test_streaming_violation_ends_with_content_filter_and_never_sends_the_offend
 
 def test_streaming_with_n_three_filters_only_the_offending_choice(openai_client):
     stream = openai_client.chat.completions.create(
-        model="chat", messages=user("Give me one bad answer among three"), n=3, stream=True
+        model="chat", messages=user("Suggest three weekend plans"), n=3, stream=True
     )
     _, texts, finishes = collect(stream)
 
@@ -125,7 +125,7 @@ def test_asynchronous_mode_streams_at_once_and_signals_within_a_thousand_charact
     deployment.save()
 
     stream = openai_client.chat.completions.create(
-        model="chat", messages=user("Please stream a threat"), stream=True
+        model="chat", messages=user("Please stream the hospital story"), stream=True
     )
     chunks, texts, finishes = collect(stream)
 
@@ -153,7 +153,7 @@ def test_asynchronous_mode_without_approval_falls_back_to_buffered(
     approved_acme.save()
 
     stream = openai_client.chat.completions.create(
-        model="chat", messages=user("Please stream a threat"), stream=True
+        model="chat", messages=user("Please stream the hospital story"), stream=True
     )
     _, texts, finishes = collect(stream)
 
