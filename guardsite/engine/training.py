@@ -675,6 +675,7 @@ def render_model_card(report: dict, manifest: dict, rows: list[Row]) -> str:
     return (
         template.replace("{{model_version}}", manifest["model_version"])
         .replace("{{seed}}", str(manifest["seed"]))
+        .replace("{{level_c}}", f"{LEVEL_REGULARISATION_C:g}")
         .replace("{{authored_total}}", str(len(authored)))
         .replace("{{authored_table}}", authored_table)
         .replace("{{authored_languages}}", ", ".join(f"{k} {v}" for k, v in sorted(langs.items())))

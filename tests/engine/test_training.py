@@ -110,3 +110,19 @@ def test_metrics_count_ties_as_half():
     assert metrics.roc_auc(labels, scores) == pytest.approx(0.5)
     assert metrics.average_precision(labels, scores) == pytest.approx(0.5)
     assert math.isnan(metrics.roc_auc(np.array([1, 1]), np.array([0.1, 0.2])))
+
+
+def test_model_card_states_the_version_and_held_out_figures_with_no_placeholder_left(tiny_data):
+    card = tiny_data / "MODEL_CARD.md"
+    train(
+        tiny_data / "data",
+        tiny_data / "run",
+        seed=7,
+        authored_dir=tiny_data / "authored",
+        model_card=card,
+    )
+    text = card.read_text()
+    version = HarmModel.load(tiny_data / "run").model_version
+    assert f"Model version `{version}`" in text
+    assert "| attack |" in text
+    assert "{{" not in text and "}}" not in text
