@@ -10,6 +10,8 @@ os.environ.setdefault("RAYON_NUM_THREADS", "1")  # the tokenizer's thread pool
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+import gzip
+import json
 import pathlib
 import random
 import resource
@@ -18,9 +20,10 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from guardsite.engine.classifier import ARTIFACTS_DIR, HarmModel
+from guardsite.engine.classifier import ARTIFACTS_DIR, HarmModel  # noqa: E402
 
 VOCABULARY = (
     "the model should answer questions about our product and never reveal internal data please "
@@ -41,6 +44,17 @@ def synthetic_texts(count: int, length: int, seed: int = 0) -> list[str]:
     return texts
 
 
+def real_texts(count: int) -> list[str]:
+    """Texts of the harm and attack datasets beside the checkout, shuffled; none if absent."""
+    folder = ROOT.parent / "shared" / "datasets"
+    texts = []
+    for path in sorted(folder.glob("*/*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as lines:
+            texts.extend(json.loads(line)["text"] for line in lines)
+    random.Random(0).shuffle(texts)  # noqa: S311 - a sample, not security
+    return texts[:count]
+
+
 def main() -> None:
     started = time.perf_counter()
     model = HarmModel.load()
@@ -59,6 +73,16 @@ def main() -> None:
         model.score(long_texts[i : i + 256])
     long_rate = len(long_texts) / (time.perf_counter() - started)
 
+    real = real_texts(20_000)
+    if real:
+        # Fresh chunk caches: every word of these texts is new to the tokenizers at first.
+        model.featurizer.words._cache.clear()
+        model.featurizer.pieces._cache.clear()
+        started = time.perf_counter()
+        for i in range(0, len(real), 1024):
+            model.score(real[i : i + 1024])
+        real_rate = len(real) / (time.perf_counter() - started)
+
     latencies = []
     for text in long_texts[:500]:
         started = time.perf_counter()
@@ -72,6 +96,13 @@ def main() -> None:
     print(f"load time                    {load_seconds * 1000:8.1f} ms")
     print(f"throughput, 100-char texts   {short_rate:8.0f} texts/s/core (batches of 1,024)")
     print(f"throughput, 1,000-char texts {long_rate:8.0f} texts/s/core (batches of 256)")
+    if real:
+        mean_chars = sum(map(len, real)) / len(real)
+        print(
+            f"throughput, dataset texts   {real_rate:8.0f} texts/s/core "
+            f"({len(real):,} texts of shared/datasets, {mean_chars:.0f} characters on average, "
+            "caches empty at the start)"
+        )
     p50, p99 = np.percentile(latencies_ms, [50, 99])
     print(f"latency, one 1,000-char text p50 {p50:.2f} ms, p99 {p99:.2f} ms")
     print(f"peak resident memory         {peak_mb:8.1f} MB")

@@ -186,7 +186,10 @@ class Featurizer:
     @classmethod
     def from_directory(cls, directory: pathlib.Path) -> Featurizer:
         tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
-        pieces = SentencePieceProcessor(model_file=str(directory / "multilingual.model"))
+        # One thread: the chunk cache leaves small batches, and workers are scaled by process.
+        pieces = SentencePieceProcessor(
+            model_file=str(directory / "multilingual.model"), num_threads=1
+        )
         with (
             np.load(directory / "embedding.npz") as data,
             np.load(directory / "multilingual.npz") as ml,
