@@ -58,11 +58,13 @@ def main() -> int:
     seen = _training_texts(ROOT.parent / "shared" / "datasets")
     model = HarmModel.load()
     print(f"model {model.model_version}; data from {folder}")
+    scored: dict[str, tuple[list[dict], dict[str, np.ndarray]]] = {}
     for path in files:
         with path.open(encoding="utf-8") as handle:
             rows = [json.loads(line) for line in handle if line.strip()]
         kept = [row for row in rows if _key(row["text"]) not in seen]
         scores = model.score([row["text"] for row in kept])
+        scored[path.name] = (kept, scores)
         print(f"\n{path.name}: {len(kept)} rows ({len(rows) - len(kept)} also in shared/datasets)")
         for label in LABELS:
             known = [i for i, row in enumerate(kept) if row.get(label) is not None]
@@ -76,7 +78,23 @@ def main() -> int:
                     part = [j for j, i in enumerate(known) if kept[i].get("lang") == lang]
                     figures = _figures(truth[part], scores[label][np.asarray(known)[part]])
                     print(f"    {lang:7} {figures}")
+    if {"hatecheck.jsonl", "mhc.jsonl"} <= scored.keys():
+        _same_functionalities(*scored["hatecheck.jsonl"], scored["mhc.jsonl"][0])
     return 0
+
+
+def _same_functionalities(rows: list[dict], scores: dict[str, np.ndarray], mhc: list[dict]):
+    """English HateCheck on the functionalities the Multilingual HateCheck sample holds: how
+    the model does on the same kinds of test case in English, to tell language from design."""
+
+    def functionality(row: dict) -> str:
+        return row["source_label"].split("|")[1]
+
+    wanted = {functionality(row) for row in mhc}
+    part = [i for i, row in enumerate(rows) if functionality(row) in wanted]
+    truth = np.asarray([int(rows[i]["hate"]) for i in part])
+    print(f"\nhatecheck.jsonl, only the {len(wanted)} functionalities of the mhc.jsonl sample:")
+    print(f"  hate      {_figures(truth, scores['hate'][part])}")
 
 
 if __name__ == "__main__":

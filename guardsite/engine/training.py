@@ -835,11 +835,15 @@ thresholds are then refitted on every authored text.
   is missed by more than one level (hate medium). First-person threats ("I am going to stab him
   tonight") score at the boundary between low and medium violence (severity 3 or 4).
 * On public benchmarks outside the training data (docs/PERFORMANCE.md, "Quality") any-harm
-  average precision is 0.67 on XSTest and 0.84 on HateCheck, below the 0.86 goal: contrasts
+  average precision is 0.69 on XSTest and 0.84 on HateCheck, below the 0.86 goal: contrasts
   such as "kill a Python process" or counter-speech quoting hate need a contextual model.
-* Outside English the model relies on byte n-grams and about 50 authored examples per
-  language and category. Hate on the Multilingual HateCheck sample is at chance (ROC AUC 0.49);
-  prompt attacks outside English do better (per-language table above).
+* Outside English the harm heads learn from English data through the multilingual embedding,
+  plus byte n-grams and about 50 authored examples per language and category. Plain hateful
+  statements carry over (per-language table above; `tests/engine/test_languages.py`), but on
+  the Multilingual HateCheck sample hate is still close to chance (ROC AUC 0.52; the same
+  functionalities in English score 0.61): negation, counter-speech and positive mentions of a
+  group score like hate. Outside English, "any" runs high on harmless texts too. Prompt
+  attacks outside English do better (per-language table above).
 * Prompt-attack data is mostly English; the attack head flags texts that talk about prompts,
   instructions or role-play more readily.
 * The indirect head is trained on synthetic documents only; real retrieved documents differ.
