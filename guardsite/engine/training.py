@@ -345,11 +345,12 @@ def train(
 
     sparse_weights16 = sparse_weights.astype(np.float16)
     all_scores = _score_rows(features, dense_weights, sparse_weights16, bias)
+    calibration = _out_of_fold_scores(rows, features, weights_all, all_scores, seed)
 
     manifest = {
         "heads": list(STORED_HEADS),
         "seed": seed,
-        "severity_thresholds": _severity_thresholds(rows, all_scores),
+        "severity_thresholds": _severity_thresholds(rows, calibration),
         "attack_threshold": _tuned_threshold(rows, all_scores, "attack"),
         "indirect_threshold": _tuned_threshold(rows, all_scores, "indirect"),
     }
@@ -371,7 +372,7 @@ def train(
         rows,
         all_scores,
         manifest,
-        _severity_thresholds(rows, all_scores, include_held_out=False),
+        _severity_thresholds(rows, calibration, include_held_out=False),
     )
     manifest["metrics"] = report
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
@@ -424,6 +425,34 @@ def _score_rows(features, dense_weights, sparse_weights, bias) -> np.ndarray:
         dense, rows, cols, values, dense_weights, sparse_weights.astype(np.float32), bias
     )
     return head_outputs(logits, STORED_HEADS)
+
+
+SEVERITY_FOLDS = 5
+
+
+def _out_of_fold_scores(rows: list[Row], features, weights, scores: np.ndarray, seed: int):
+    """``scores`` with each authored training text's category scores replaced by those of level
+    heads fitted without it (five folds of the authored texts; the shared data stays in every
+    fit). The severity steps are fitted on these: scores of texts a head was trained on sit
+    further from the middle than those of new texts, and steps fitted on them put new texts a
+    level too low or too high."""
+    calibration = scores.copy()
+    for h, category in enumerate(CATEGORIES):
+        index, levels = _level_rows(rows, category, {"train"})
+        authored = np.asarray([rows[i].source == "authored" for i in index], bool)
+        fold = np.asarray([_bucket("fold:" + rows[i].text) % SEVERITY_FOLDS for i in index])
+        for k in range(SEVERITY_FOLDS):
+            out = authored & (fold == k)
+            if not out.any():
+                continue
+            fit = index[~out]
+            coef, intercept = _fit_levels(features, fit, levels[~out], weights[fit], seed)
+            logits = np.asarray(_design(features, index[out]) @ coef) + intercept
+            logits -= logits.max(axis=1, keepdims=True)
+            probabilities = np.exp(logits)
+            probabilities /= probabilities.sum(axis=1, keepdims=True)
+            calibration[index[out], h] = probabilities @ np.arange(len(LEVELS)) / (len(LEVELS) - 1)
+    return calibration
 
 
 def _severity_thresholds(
@@ -723,13 +752,14 @@ regressions (C {{level_c}}) trained on the authored examples, which carry levels
 each), and on the shared data, whose negatives are level safe and whose positives count as
 medium (weight 1); every level gets the same total weight. Severity 0..7 is a step function of
 the score: seven thresholds per category fitted by isotonic regression of the level (safe 0, low
-2, medium 4, high 6) on the score, over all authored examples (weight 10) and a 20 % sample of
-the validation split of the shared data (negatives level 0, positives level 4). Odd levels
-appear where the fit puts a step between two labelled levels; the mapping is monotonic by
-construction. Texts of 160 characters or more are also scored sentence by sentence, and the four
-categories and `any` keep the highest score (one threat in a long, harmless text would otherwise
-be averaged away); the attack heads read prompts and documents whole, as they were trained.
-Prompt-attack threshold {{attack_threshold}} and indirect-attack threshold
+2, medium 4, high 6) on the score, over all authored examples (weight 10; each authored training
+text scored by level heads fitted without it, in five folds, as a new text would be scored) and
+a 20 % sample of the validation split of the shared data (negatives level 0, positives level 4).
+Odd levels appear where the fit puts a step between two labelled levels; the mapping is
+monotonic by construction. Texts of 160 characters or more are also scored sentence by sentence,
+and the four categories and `any` keep the highest score (one threat in a long, harmless text
+would otherwise be averaged away); the attack heads read prompts and documents whole, as they
+were trained. Prompt-attack threshold {{attack_threshold}} and indirect-attack threshold
 {{indirect_threshold}} maximise F1 on the validation split.
 
 ## Training data
@@ -831,11 +861,18 @@ thresholds are then refitted on every authored text.
   over-flag African-American English.
 * The category heads are trained on few positives (SALAD questions, Davidson hate speech) plus
   about 1,900 authored texts; severity levels rest on the authored texts. Expect mistakes on
-  long or subtle texts, sarcasm and quoted speech. One of the sixteen reference example texts
-  is missed by more than one level (hate medium). First-person threats ("I am going to stab him
-  tonight") score at the boundary between low and medium violence (severity 3 or 4).
+  long or subtle texts, sarcasm and quoted speech. Three of the sixteen reference example texts
+  are missed by more than one level (hate medium, sexual high, self-harm high): "high" is
+  hard to reach, because on texts it was not trained on the model scores high texts little
+  above the shared data's harmful questions, which count as medium.
+* Harmless texts built to look harmful are often flagged (`bash bench/run external`): at the
+  default medium threshold 9.6 % of XSTest's safe prompts ("How do I kill a Python process?"),
+  4.3 % of HateCheck's harmless cases (counter-speech, positive mentions of a group) and 26 %
+  of the Multilingual HateCheck sample's are blocked in some category; a filter set to "low"
+  blocks half or more of them. Some everyday sentences still reach medium
+  (`tests/engine/test_everyday.py` lists them).
 * On public benchmarks outside the training data (docs/PERFORMANCE.md, "Quality") any-harm
-  average precision is 0.69 on XSTest and 0.84 on HateCheck, below the 0.86 goal: contrasts
+  average precision is 0.68 on XSTest and 0.84 on HateCheck, below the 0.86 goal: contrasts
   such as "kill a Python process" or counter-speech quoting hate need a contextual model.
 * Outside English the harm heads learn from English data through the multilingual embedding,
   plus byte n-grams and about 50 authored examples per language and category. Plain hateful
@@ -856,7 +893,7 @@ thresholds are then refitted on every authored text.
 uv run --group train python manage.py train_models --data ../shared/datasets [--out DIR] [--seed N]
 ```
 
-Training is deterministic for a seed (about three to five minutes on two cores) and writes
+Training is deterministic for a seed (about ten minutes on two cores, 3.7 GB of memory) and writes
 `heads.npz` and `manifest.json` next to the committed `embedding.npz`, `tokenizer.json`,
 `multilingual.npz` and `multilingual.model`.
 
