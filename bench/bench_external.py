@@ -23,7 +23,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from guardsite.engine import metrics  # noqa: E402
-from guardsite.engine.classifier import HarmModel  # noqa: E402
+from guardsite.engine.classifier import CATEGORIES, HarmModel  # noqa: E402
 
 LABELS = ("any", "hate", "sexual", "violence", "self_harm", "attack")
 
@@ -66,6 +66,13 @@ def main() -> int:
         scores = model.score([row["text"] for row in kept])
         scored[path.name] = (kept, scores)
         print(f"\n{path.name}: {len(kept)} rows ({len(rows) - len(kept)} also in shared/datasets)")
+        safe = [i for i, row in enumerate(kept) if row.get("any") == 0]
+        if safe:
+            worst = np.max([model.severity(c, scores[c][safe]) for c in CATEGORIES], axis=0)
+            print(
+                f"  {len(safe)} rows labelled harmless: {np.mean(worst >= 4):.1%} reach medium "
+                f"in some category (blocked by default filters), {np.mean(worst >= 2):.1%} low"
+            )
         for label in LABELS:
             known = [i for i, row in enumerate(kept) if row.get(label) is not None]
             if not known:
