@@ -119,3 +119,21 @@ def test_medium_hate_threshold_blocks_most_hateful_and_few_respectful_statements
     medium = 4  # the default filter blocks medium and high
     assert (model.severity("hate", hateful) >= medium).sum() >= len(hateful) // 2
     assert (model.severity("hate", respectful) >= medium).sum() <= 3
+
+
+def test_translations_are_closer_to_each_other_than_to_other_sentences():
+    """The multilingual embedding (the last 192 dense features) puts a sentence and its
+    translations together, which is what lets English training data carry over."""
+    featurizer = HarmModel.load().featurizer
+    weather = [
+        "The weather is lovely today, let's go for a walk.",
+        "Das Wetter ist heute herrlich, lass uns spazieren gehen.",
+        "今日はとてもいい天気だから、散歩に行こう。",
+        "Hace un tiempo precioso hoy, vamos a dar un paseo.",
+    ]
+    taxes = "Please file the quarterly tax report before Friday."
+    dense = featurizer.transform([*weather, taxes])[0][:, -192:]
+    dense /= np.linalg.norm(dense, axis=1, keepdims=True)
+    similarity = dense @ dense.T
+    for i in range(1, len(weather)):
+        assert similarity[0, i] > similarity[0, -1] + 0.1, weather[i]
