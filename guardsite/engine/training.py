@@ -867,8 +867,8 @@ thresholds are then refitted on every authored text.
   above the shared data's harmful questions, which count as medium.
 * Short direct threats are often missed: 12 of the 16 in `tests/engine/test_threats.py`, two
   per language, stay under medium ("Ti ammazzo, bastardo." is violence safe). Forty-eight
-  authored threats, six per language, moved one of them, so this is the model family's
-  limit, not missing data of that kind.
+  authored threats, six per language, moved one of them: more examples of the kind are not
+  enough for this model.
 * Harmless texts built to look harmful are often flagged (`bash bench/run external`): at the
   default medium threshold 9.6 % of XSTest's safe prompts ("How do I kill a Python process?"),
   4.3 % of HateCheck's harmless cases (counter-speech, positive mentions of a group) and 26 %
