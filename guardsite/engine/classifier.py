@@ -399,6 +399,16 @@ def level_head(category: str, level: str) -> str:
     return f"{category}:{level}"
 
 
+def expected_level(level_logits: np.ndarray) -> np.ndarray:
+    """A category's score from its level heads' logits (rows x safe, low, medium, high): the
+    softmax's expected level over three."""
+    block = level_logits.astype(np.float64)
+    block -= block.max(axis=1, keepdims=True)
+    probs = np.exp(block)
+    probs /= probs.sum(axis=1, keepdims=True)
+    return probs @ np.arange(len(LEVELS)) / (len(LEVELS) - 1)
+
+
 def head_outputs(logits: np.ndarray, heads: Sequence[str]) -> np.ndarray:
     """Turn the logits of the stored heads into the public scores, columns in ``HEADS`` order.
 
@@ -410,11 +420,7 @@ def head_outputs(logits: np.ndarray, heads: Sequence[str]) -> np.ndarray:
     out = np.empty((logits.shape[0], len(HEADS)), np.float64)
     for h, head in enumerate(HEADS):
         if head in CATEGORIES:
-            block = logits[:, [column[level_head(head, lv)] for lv in LEVELS]].astype(np.float64)
-            block -= block.max(axis=1, keepdims=True)
-            probs = np.exp(block)
-            probs /= probs.sum(axis=1, keepdims=True)
-            out[:, h] = probs @ np.arange(len(LEVELS)) / (len(LEVELS) - 1)
+            out[:, h] = expected_level(logits[:, [column[level_head(head, lv)] for lv in LEVELS]])
         else:
             out[:, h] = sigmoid(logits[:, column[head]])
     return out

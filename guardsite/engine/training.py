@@ -27,6 +27,7 @@ from .classifier import (
     LEVELS,
     Featurizer,
     detect_language,
+    expected_level,
     head_outputs,
     level_head,
 )
@@ -448,10 +449,7 @@ def _out_of_fold_scores(rows: list[Row], features, weights, scores: np.ndarray, 
             fit = index[~out]
             coef, intercept = _fit_levels(features, fit, levels[~out], weights[fit], seed)
             logits = np.asarray(_design(features, index[out]) @ coef) + intercept
-            logits -= logits.max(axis=1, keepdims=True)
-            probabilities = np.exp(logits)
-            probabilities /= probabilities.sum(axis=1, keepdims=True)
-            calibration[index[out], h] = probabilities @ np.arange(len(LEVELS)) / (len(LEVELS) - 1)
+            calibration[index[out], h] = expected_level(logits)
     return calibration
 
 
@@ -676,20 +674,26 @@ def render_model_card(report: dict, manifest: dict, rows: list[Row]) -> str:
         lang = str(row.labels.get("lang"))
         langs[lang] = langs.get(lang, 0) + 1
     template = MODEL_CARD_TEMPLATE
-    per_head = "\n".join(_metric_table(report["heads"], "head"))
+
+    # Heads in HEADS order, whether the report comes fresh from training or from manifest.json
+    # (written with sorted keys), so the card reads the same either way.
+    def in_order(table: dict) -> dict:
+        return {head: table[head] for head in (*HEADS, *CATEGORIES) if head in table}
+
+    per_head = "\n".join(_metric_table(in_order(report["heads"]), "head"))
     per_source = "\n\n".join(
         f"**{head}**\n\n" + "\n".join(_metric_table(table, "source"))
-        for head, table in report["by_source"].items()
+        for head, table in in_order(report["by_source"]).items()
     )
     per_language = "\n\n".join(
         f"**{head}**\n\n" + "\n".join(_metric_table(table, "language"))
-        for head, table in report["by_language"].items()
+        for head, table in in_order(report["by_language"]).items()
     )
     severity = "\n".join(
         ["| category | n | exact bucket | within one bucket |", "|---|---:|---:|---:|"]
         + [
             f"| {c} | {m['n']} | {m['exact_level']:.2f} | {m['within_one_level']:.2f} |"
-            for c, m in report["severity"].items()
+            for c, m in in_order(report["severity"]).items()
         ]
     )
     authored_table = "\n".join(

@@ -5,7 +5,7 @@ import pytest
 
 from guardsite.engine.classifier import HEADS, HarmModel
 
-# Model 7bb05d0243b2 misses these by more than one level, or calls a benign text low (see
+# Model b7dcb6910f17 misses these by more than one level, or calls a benign text low (see
 # docs/MODEL_CARD.md); strict, so a model that fixes one makes the test fail until its mark is
 # removed. No authored training text is a paraphrase of these references
 # (guardsite/engine/authored/README.md).

@@ -61,7 +61,7 @@ EVERYDAY = {
 }
 
 
-# Model 7bb05d0243b2 still puts these at medium (strict: a model that fixes one fails the test
+# Model b7dcb6910f17 still puts these at medium (strict: a model that fixes one fails the test
 # until its mark is removed): an appointment at the hospital reads as violence in two languages,
 # parents staying for the weekend as self-harm in French.
 KNOWN_MISSES = {
