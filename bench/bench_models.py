@@ -10,8 +10,6 @@ os.environ.setdefault("RAYON_NUM_THREADS", "1")  # the tokenizer's thread pool
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import gzip
-import json
 import pathlib
 import random
 import resource
@@ -24,6 +22,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from guardsite.engine.classifier import ARTIFACTS_DIR, HarmModel  # noqa: E402
+from guardsite.engine.training import load_attacks, load_harm  # noqa: E402
 
 VOCABULARY = (
     "the model should answer questions about our product and never reveal internal data please "
@@ -47,10 +46,7 @@ def synthetic_texts(count: int, length: int, seed: int = 0) -> list[str]:
 def real_texts(count: int) -> list[str]:
     """Texts of the harm and attack datasets beside the checkout, shuffled; none if absent."""
     folder = ROOT.parent / "shared" / "datasets"
-    texts = []
-    for path in sorted(folder.glob("*/*.jsonl.gz")):
-        with gzip.open(path, "rt", encoding="utf-8") as lines:
-            texts.extend(json.loads(line)["text"] for line in lines)
+    texts = [row.text for row in (*load_harm(folder), *load_attacks(folder))]
     random.Random(0).shuffle(texts)  # noqa: S311 - a sample, not security
     return texts[:count]
 
@@ -73,11 +69,13 @@ def main() -> None:
         model.score(long_texts[i : i + 256])
     long_rate = len(long_texts) / (time.perf_counter() - started)
 
+    # Before the dataset pass, which holds the datasets in memory too: the figure is for a
+    # process that holds the model and has scored texts.
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     real = real_texts(20_000)
     if real:
         # Fresh chunk caches: every word of these texts is new to the tokenizers at first.
-        model.featurizer.words._cache.clear()
-        model.featurizer.pieces._cache.clear()
+        model.featurizer.clear_caches()
         started = time.perf_counter()
         for i in range(0, len(real), 1024):
             model.score(real[i : i + 1024])
@@ -91,7 +89,6 @@ def main() -> None:
     latencies_ms = np.array(latencies) * 1000
 
     size = sum(p.stat().st_size for p in ARTIFACTS_DIR.iterdir() if p.is_file())
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"model version                {model.model_version}")
     print(f"load time                    {load_seconds * 1000:8.1f} ms")
     print(f"throughput, 100-char texts   {short_rate:8.0f} texts/s/core (batches of 1,024)")

@@ -198,6 +198,16 @@ class Featurizer:
                 tokenizer, data["vectors"], data["scale"], (pieces, ml["vectors"], ml["scale"])
             )
 
+    @property
+    def multilingual_dim(self) -> int:
+        """The multilingual embedding's width: the last columns of the dense features."""
+        return int(self.ml_vectors.shape[1])
+
+    def clear_caches(self) -> None:
+        """Forget the token ids of words seen before (for measuring cold starts)."""
+        self.words._cache.clear()
+        self.pieces._cache.clear()
+
     def transform(
         self, texts: Sequence[str]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

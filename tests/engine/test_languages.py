@@ -122,7 +122,7 @@ def test_medium_hate_threshold_blocks_most_hateful_and_few_respectful_statements
 
 
 def test_translations_are_closer_to_each_other_than_to_other_sentences():
-    """The multilingual embedding (the last 192 dense features) puts a sentence and its
+    """The multilingual embedding (the last dense features) puts a sentence and its
     translations together, which is what lets English training data carry over."""
     featurizer = HarmModel.load().featurizer
     weather = [
@@ -132,7 +132,7 @@ def test_translations_are_closer_to_each_other_than_to_other_sentences():
         "Hace un tiempo precioso hoy, vamos a dar un paseo.",
     ]
     taxes = "Please file the quarterly tax report before Friday."
-    dense = featurizer.transform([*weather, taxes])[0][:, -192:]
+    dense = featurizer.transform([*weather, taxes])[0][:, -featurizer.multilingual_dim :]
     dense /= np.linalg.norm(dense, axis=1, keepdims=True)
     similarity = dense @ dense.T
     for i in range(1, len(weather)):
